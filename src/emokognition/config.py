@@ -1,0 +1,178 @@
+"""One `Settings` object: environment variables (prefix `EMOKOGNITION_`) and original names."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DETECTORS = ("blazeface", "haar", "dlib")
+JOB_BACKENDS = ("inline", "celery")
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "emokognition"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as `EMOKOGNITION_<NAME>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EMOKOGNITION_", extra="ignore", validate_by_name=True
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    detector: str = "blazeface"
+    # Refuse images above this many pixels before decoding them (decompression bombs).
+    max_pixels: int = 50_000_000
+    max_download_bytes: int = 50 * 1024 * 1024
+    download_timeout: float = 20.0
+    allow_private_urls: bool = False
+    # ONNX Runtime threads per session; 0 lets it use every core.
+    threads: int = 0
+
+    # --- the service (store, jobs, web) ---
+    # SQLAlchemy URL; empty: the original POSTGRES_APPLICATION_CONFIG file when set, else a
+    # SQLite file in `data_dir`. postgres:// and postgresql:// URLs get the psycopg driver.
+    database_url: str = Field(default="", repr=False)
+    postgres_application_config: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "EMOKOGNITION_POSTGRES_APPLICATION_CONFIG", "POSTGRES_APPLICATION_CONFIG"
+        ),
+    )
+    # Stored media (by sha256); empty: `data_dir`/media.
+    media_dir: Path | None = None
+    jobs: Literal["inline", "celery"] = "inline"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # The Celery queue the service sends to and workers read (one per deployment).
+    celery_queue: str = "emokognition"
+    # Bearer tokens, comma-separated; when any is set, writes need one (reads too unless
+    # `public_reads`).
+    api_tokens: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
+    public_reads: bool = True
+    max_upload_bytes: int = 50 * 1024 * 1024
+    # A sync call waits this many seconds for its result, then answers 202 with the id.
+    sync_timeout: float = 30.0
+    # Inline jobs: analyses at once in the serving process, and how many more may wait.
+    inline_workers: int = 2
+    inline_queue: int = 32
+    # A running job renews its lease every `job_lease / 3` s; a job whose lease ran out
+    # belongs to a lost worker and is run again, at most `job_attempts` times in all.
+    job_lease: float = 30.0
+    job_attempts: int = 3
+    # Celery: seconds before the broker hands an unacknowledged job to another worker.
+    broker_visibility_timeout: float = 60.0
+
+    # --- video ---
+    # Analysed frames per second when neither every N-th frame nor all frames are asked for.
+    video_fps: float = 5.0
+    # Videos longer than this many seconds are refused before they are decoded.
+    max_video_seconds: float = 3 * 3600.0
+    # Ray cluster for `--backend ray` ("ray://host:10001", "auto"); empty: a local Ray.
+    ray_address: str = ""
+    # BlazeFace tiles on video frames (0: the whole frame only). Tiles find smaller faces but
+    # each costs a detector run per frame: 2 on a 16:9 frame is 4 runs instead of 1.
+    video_tiles: int = 0
+
+    @field_validator("detector")
+    @classmethod
+    def _known_detector(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in DETECTORS:
+            raise ValueError(f"unknown detector {value!r} ({', '.join(DETECTORS)})")
+        return name
+
+    @field_validator(
+        "max_pixels",
+        "max_download_bytes",
+        "max_upload_bytes",
+        "sync_timeout",
+        "inline_workers",
+        "job_lease",
+        "job_attempts",
+        "broker_visibility_timeout",
+    )
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    @field_validator("video_fps", "max_video_seconds")
+    @classmethod
+    def _positive_seconds(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("must be positive")
+        return value
+
+    @field_validator("inline_queue", "video_tiles")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(token.strip() for token in value.split(",") if token.strip())
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg_driver(cls, value: str) -> str:
+        return _psycopg_url(value.strip())
+
+    @model_validator(mode="after")
+    def _resolve_storage(self) -> Settings:
+        if not self.database_url and self.postgres_application_config is not None:
+            self.database_url = _url_from_postgres_config(self.postgres_application_config)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'emokognition.sqlite3'}"
+        if self.media_dir is None:
+            self.media_dir = self.data_dir / "media"
+        return self
+
+    @property
+    def media_path(self) -> Path:
+        """Where stored media lives (`media_dir`, resolved)."""
+        return self.media_dir or self.data_dir / "media"
+
+
+def _psycopg_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _url_from_postgres_config(path: Path) -> str:
+    """A SQLAlchemy URL from the original bot's JSON file (host, port, user, password, dbname)."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read POSTGRES_APPLICATION_CONFIG {path}: {exc}") from exc
+    if not isinstance(config, dict) or "dbname" not in config:
+        raise ValueError(f"{path} must be a JSON object with host, port, user, password, dbname")
+    user = quote(str(config.get("user", "postgres")), safe="")
+    password = config.get("password")
+    auth = f"{user}:{quote(str(password), safe='')}" if password else user
+    host = config.get("host", "127.0.0.1")
+    port = config.get("port", 5432)
+    return f"postgresql+psycopg://{auth}@{host}:{port}/{quote(str(config['dbname']), safe='')}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+__all__ = ["DETECTORS", "JOB_BACKENDS", "Settings", "get_settings"]

@@ -1,0 +1,146 @@
+"""One exception hierarchy for everything emokognition raises on purpose.
+
+```
+EmokognitionError            code "error",             HTTP 500
+├── ConfigError              code "config_error",      HTTP 500
+├── MediaError               code "invalid_media",     HTTP 422
+│   ├── UnsupportedFormat    code "unsupported_format", HTTP 415
+│   ├── MediaTooLarge        code "media_too_large",   HTTP 413
+│   └── CorruptMedia         code "corrupt_media",     HTTP 422
+├── SourceError              code "source_error",      HTTP 502
+│   ├── ForbiddenURL         code "forbidden_url",     HTTP 400
+│   └── DownloadError        code "download_failed",   HTTP 502
+├── ModelError               code "model_error",       HTTP 500
+├── NotFound                 code "not_found",         HTTP 404
+├── RequestError             code "bad_request",       HTTP 400
+│   └── Unauthorized         code "unauthorized",      HTTP 401
+├── Unavailable              code "unavailable",       HTTP 503
+│   └── QueueFull            code "queue_full",        HTTP 503
+└── WorkerLost               code "worker_lost",       HTTP 500
+```
+
+Each class carries a machine-readable `code` and the HTTP status the service answers with,
+so one handler for the base class maps them all.
+"""
+
+from __future__ import annotations
+
+
+class EmokognitionError(Exception):
+    """Base class: a failure that emokognition detected and can explain."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(EmokognitionError):
+    """A setting is missing, malformed or inconsistent."""
+
+    code = "config_error"
+
+
+class MediaError(EmokognitionError):
+    """The media cannot be analysed."""
+
+    code = "invalid_media"
+    status = 422
+
+
+class UnsupportedFormat(MediaError):
+    """The bytes are not an image or video format we read."""
+
+    code = "unsupported_format"
+    status = 415
+
+
+class MediaTooLarge(MediaError):
+    """The media exceeds a size, pixel or duration limit."""
+
+    code = "media_too_large"
+    status = 413
+
+
+class CorruptMedia(MediaError):
+    """The format is known but the content is truncated or damaged."""
+
+    code = "corrupt_media"
+    status = 422
+
+
+class SourceError(EmokognitionError):
+    """Media could not be fetched from where it was said to be."""
+
+    code = "source_error"
+    status = 502
+
+
+class ForbiddenURL(SourceError):
+    """The URL is refused: bad scheme, or a private, loopback or link-local address."""
+
+    code = "forbidden_url"
+    status = 400
+
+
+class DownloadError(SourceError):
+    """The download failed, timed out, or answered with an error status."""
+
+    code = "download_failed"
+    status = 502
+
+
+class ModelError(EmokognitionError):
+    """A model file is missing or produced output of the wrong shape."""
+
+    code = "model_error"
+
+
+class NotFound(EmokognitionError):
+    """A requested record does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class RequestError(EmokognitionError):
+    """A service request is malformed: missing or conflicting fields, bad values."""
+
+    code = "bad_request"
+    status = 400
+
+
+class Unauthorized(RequestError):
+    """A bearer token is required and was missing or wrong."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Unavailable(EmokognitionError):
+    """A dependency (database, broker) cannot take work now; try again later.
+
+    Attributes:
+        retry_after: Seconds after which a retry may succeed.
+    """
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueueFull(Unavailable):
+    """The inline job pool has no room left."""
+
+    code = "queue_full"
+
+
+class WorkerLost(EmokognitionError):
+    """The worker running a job died (killed, crashed) more often than the retry limit."""
+
+    code = "worker_lost"
