@@ -1,0 +1,98 @@
+"""Detect faces, crop them, classify their emotions: the whole recognition core."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from emokognition.config import Settings, get_settings
+from emokognition.media.load import ImageSource, load_image
+from emokognition.vision.classifier import EmotionClassifier
+from emokognition.vision.crops import face_crops
+from emokognition.vision.detectors import FaceDetector, create_detector
+from emokognition.vision.faces import Detection, Face
+from emokognition.vision.results import ImageResult, ModelInfo
+
+logger = logging.getLogger(__name__)
+
+
+class Analyzer:
+    """Loads the models once; `analyze` may be called from many threads at once.
+
+    Example:
+        >>> analyzer = Analyzer()
+        >>> result = analyzer.analyze("photo.jpg")
+        >>> [(face.main, face.alternative) for face in result.faces]
+        [('happy', 'surprised')]
+
+    Args:
+        detector: A detector name ("blazeface", "haar", "dlib") or instance; default from
+            settings.
+        settings: Limits and defaults; `get_settings()` when omitted.
+        classifier: A shared classifier instance, or None to load one.
+    """
+
+    # Margin around the detector's box for the classifier crop, as a fraction of its side:
+    # FER2013 crops show the whole head, detectors box brows to chin.
+    crop_margin = 0.1
+
+    def __init__(
+        self,
+        detector: str | FaceDetector | None = None,
+        *,
+        settings: Settings | None = None,
+        classifier: EmotionClassifier | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        chosen = detector or self.settings.detector
+        self.detector = (
+            create_detector(chosen, threads=self.settings.threads)
+            if isinstance(chosen, str)
+            else chosen
+        )
+        self.classifier = classifier or EmotionClassifier(threads=self.settings.threads)
+        self.model = ModelInfo(detector=self.detector.name, classifier=self.classifier.name)
+
+    def analyze(self, source: ImageSource) -> ImageResult:
+        """Every face in an image with its emotions.
+
+        Args:
+            source: A path, http(s) URL, encoded bytes, or a BGR uint8 array.
+
+        Raises:
+            MediaError: Unreadable, unsupported, corrupt or oversized media.
+            SourceError: A URL that is refused or fails to download.
+        """
+        started = time.perf_counter()
+        image = load_image(source, self.settings)
+        faces = self.faces(image.pixels)
+        logger.info(
+            "analysed %s image %dx%d: %d faces in %.0f ms",
+            image.info.format,
+            image.info.width,
+            image.info.height,
+            len(faces),
+            (time.perf_counter() - started) * 1000,
+        )
+        return ImageResult(media=image.info, model=self.model, faces=tuple(faces))
+
+    def faces(self, image_bgr: NDArray[np.uint8]) -> list[Face]:
+        """Detect and classify the faces of a (H, W, 3) uint8 BGR image."""
+        return self.classify(image_bgr, self.detector.detect(image_bgr))
+
+    def classify(self, image_bgr: NDArray[np.uint8], detections: list[Detection]) -> list[Face]:
+        """Classify already detected faces of a (H, W, 3) uint8 BGR image."""
+        if not detections:
+            return []
+        gray = np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        crops = face_crops(gray, [d.box for d in detections], margin=self.crop_margin)
+        probabilities = self.classifier.predict(crops)
+        faces = [
+            Face.from_probabilities(detection, probs)
+            for detection, probs in zip(detections, probabilities, strict=True)
+        ]
+        return sorted(faces, key=lambda face: -face.score)
