@@ -1,0 +1,262 @@
+"""Analyse a video: `iter_video` yields tracked frame results as they come, `analyze_video`
+returns the whole `VideoResult`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Iterator
+from types import TracebackType
+
+from emokognition.config import Settings, get_settings
+from emokognition.errors import RequestError
+from emokognition.media.info import MediaInfo
+from emokognition.video.detectors import video_analyzer
+from emokognition.video.parallel import BACKENDS, Backend, ParallelRun
+from emokognition.video.plan import Plan
+from emokognition.video.probe import Probe, VideoFile, VideoSource, probe_video
+from emokognition.video.results import FrameResult, VideoResult
+from emokognition.video.sampling import Sampling
+from emokognition.video.timeline import Timelines
+from emokognition.video.tracker import Tracker
+from emokognition.video.workers import AnalyzerSpec, LocalRun
+from emokognition.vision.analyzer import Analyzer
+from emokognition.vision.detectors import FaceDetector
+from emokognition.vision.results import ModelInfo
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called as frames are decoded: (frames decoded so far, frames in the video)."""
+
+
+class VideoAnalysis:
+    """A video being analysed: iterate for tracked `FrameResult`s as they are ready.
+
+    The video is opened, checked and indexed when this is created (so bad input fails at
+    once); decoding and analysis happen while it is iterated. `result()` finishes the
+    iteration and returns the whole `VideoResult`. Use it as a context manager, or `close()`
+    it, when stopping early.
+
+    Example:
+        >>> with iter_video("talk.mp4", fps=2) as frames:
+        ...     for frame in frames:
+        ...         print(frame.t, [(face.track, face.main) for face in frame.faces])
+        ...     result = frames.result()
+
+    Args: see `iter_video`.
+    """
+
+    def __init__(
+        self,
+        source: VideoSource,
+        *,
+        sampling: Sampling,
+        analyzer: Analyzer | None = None,
+        detector: str | FaceDetector | None = None,
+        settings: Settings | None = None,
+        workers: int = 1,
+        backend: Backend = "process",
+        smoothing: float = 0.0,
+        tracker: Tracker | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        if workers < 1:
+            raise RequestError(f"workers must be >= 1, got {workers}")
+        if backend not in BACKENDS:
+            raise RequestError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
+        self.settings = settings or (analyzer.settings if analyzer else get_settings())
+        self.sampling = sampling
+        self.probe: Probe = probe_video(VideoFile.from_source(source, self.settings), self.settings)
+        self.plan = Plan.build(self.probe.index, sampling)
+        analyzer = analyzer or video_analyzer(detector, self.settings)
+        self.model: ModelInfo = analyzer.model
+        if workers > 1 or backend == "ray":
+            self._run: LocalRun | ParallelRun = ParallelRun(
+                AnalyzerSpec.like(analyzer),
+                self.probe,
+                self.plan,
+                workers=workers,
+                backend=backend,
+                ray_address=self.settings.ray_address,
+            )
+        else:
+            self._run = LocalRun(analyzer, self.probe, self.plan)
+        self._timelines = Timelines(tracker, smoothing=smoothing)
+        self._progress = progress
+        self._frames: list[FrameResult] = []
+        self._iterator: Generator[FrameResult, None, None] | None = None
+
+    @property
+    def media(self) -> MediaInfo:
+        """What is being analysed."""
+        return self.probe.info
+
+    def __iter__(self) -> Iterator[FrameResult]:
+        return self
+
+    def __next__(self) -> FrameResult:
+        if self._iterator is None:
+            self._iterator = self._frames_in_order()
+        return next(self._iterator)
+
+    def __enter__(self) -> VideoAnalysis:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop decoding and release the workers (a no-op once finished)."""
+        if self._iterator is not None:
+            self._iterator.close()
+
+    @property
+    def skipped(self) -> int:
+        """Frames that could not be decoded so far."""
+        return self._run.skipped
+
+    def result(self) -> VideoResult:
+        """Analyse what is left and return everything: frames, tracks, summary."""
+        for _ in self:
+            pass
+        return VideoResult(
+            media=self.media,
+            model=self.model,
+            sampling=self.sampling,
+            frames=tuple(self._frames),
+            tracks=self._timelines.tracks(),
+            skipped=self._run.skipped,
+        )
+
+    def _frames_in_order(self) -> Generator[FrameResult, None, None]:
+        started = time.perf_counter()
+        total = len(self.probe.index)
+        for frame in self._run:
+            tracked = self._timelines.add(frame)
+            self._frames.append(tracked)
+            if self._progress is not None:
+                self._progress(self._run.done, total)
+            yield tracked
+        if self._progress is not None:
+            self._progress(total, total)
+        logger.info(
+            "analysed %s video %dx%d, %d frames: %d analysed, %d tracks, %d skipped in %.1f s",
+            self.media.format,
+            self.media.width,
+            self.media.height,
+            total,
+            len(self._frames),
+            len(self._timelines.tracks()),
+            self._run.skipped,
+            time.perf_counter() - started,
+        )
+
+
+def iter_video(
+    source: VideoSource,
+    *,
+    fps: float | None = None,
+    every: int | None = None,
+    all_frames: bool = False,
+    detector: str | FaceDetector | None = None,
+    analyzer: Analyzer | None = None,
+    settings: Settings | None = None,
+    workers: int = 1,
+    backend: Backend = "process",
+    smoothing: float = 0.0,
+    progress: Progress | None = None,
+) -> VideoAnalysis:
+    """Start analysing a video; iterate the result for tracked frame results as they come.
+
+    Args:
+        source: A path, an http(s) URL, or the encoded bytes of a video (mp4, mov, mkv,
+            webm, avi, animated GIF).
+        fps: Analyse this many frames per second of video (default `settings.video_fps`).
+        every: Analyse every N-th frame instead.
+        all_frames: Analyse every frame.
+        detector: "blazeface" (default; with `settings.video_tiles` tiles), "haar", "dlib",
+            or a detector instance.
+        analyzer: An analyzer to reuse (its models stay loaded) instead of `detector`.
+        settings: Limits and defaults; `get_settings()` when omitted.
+        workers: Worker processes; more than 1 splits the video into keyframe segments.
+        backend: "process" (local processes) or "ray" (a Ray cluster at
+            `settings.ray_address`, or a local Ray).
+        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions.
+        progress: Called with (frames decoded, frames in the video) as the work goes.
+
+    Raises:
+        MediaError: Not a video, no video stream, corrupt, too large or too long.
+        SourceError: A URL that is refused or fails to download.
+        RequestError: Conflicting or bad sampling, workers or backend.
+    """
+    settings = settings or (analyzer.settings if analyzer else get_settings())
+    try:
+        sampling = Sampling.choose(
+            fps=fps, every=every, all_frames=all_frames, default_fps=settings.video_fps
+        )
+    except ValueError as exc:
+        raise RequestError(str(exc)) from exc
+    return VideoAnalysis(
+        source,
+        sampling=sampling,
+        analyzer=analyzer,
+        detector=detector,
+        settings=settings,
+        workers=workers,
+        backend=backend,
+        smoothing=smoothing,
+        progress=progress,
+    )
+
+
+def analyze_video(
+    source: VideoSource,
+    *,
+    fps: float | None = None,
+    every: int | None = None,
+    all_frames: bool = False,
+    detector: str | FaceDetector | None = None,
+    analyzer: Analyzer | None = None,
+    settings: Settings | None = None,
+    workers: int = 1,
+    backend: Backend = "process",
+    smoothing: float = 0.0,
+    progress: Progress | None = None,
+) -> VideoResult:
+    """Every face in a video, tracked, with per-frame and per-track emotions.
+
+    Same arguments as `iter_video`.
+
+    Example:
+        >>> result = analyze_video("talk.mp4", fps=5)
+        >>> [(track.id, track.main, track.alternative) for track in result.tracks]
+        [(1, 'neutral', 'sad')]
+
+    Raises:
+        MediaError: Not a video, no video stream, corrupt, too large or too long.
+        SourceError: A URL that is refused or fails to download.
+        RequestError: Conflicting or bad sampling, workers or backend.
+    """
+    with iter_video(
+        source,
+        fps=fps,
+        every=every,
+        all_frames=all_frames,
+        detector=detector,
+        analyzer=analyzer,
+        settings=settings,
+        workers=workers,
+        backend=backend,
+        smoothing=smoothing,
+        progress=progress,
+    ) as analysis:
+        return analysis.result()
+
+
+__all__ = ["Progress", "VideoAnalysis", "analyze_video", "iter_video"]
