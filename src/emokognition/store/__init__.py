@@ -1,0 +1,63 @@
+"""Storage: SQLAlchemy 2 tables, keyword-only functions over them, Alembic migrations, media.
+
+Every function takes the caller's `session` (from `Database.session()`) as a keyword, as in:
+
+    >>> with database.session() as session:
+    ...     analysis = get_analysis(session=session, analysis_id=analysis_id)
+"""
+
+from emokognition.store.analyses import (
+    attach_media,
+    claim_analysis,
+    count_media_users,
+    create_analysis,
+    delete_analysis,
+    fail_analysis,
+    finish_analysis,
+    get_analysis,
+    list_analyses,
+    new_id,
+    renew_lease,
+    resumable_analyses,
+    status_counts,
+    utcnow,
+)
+from emokognition.store.db import Database, make_engine
+from emokognition.store.media import MediaStore
+from emokognition.store.migrate import head_revision, upgrade
+from emokognition.store.posts import find_source_post, get_cursor, record_source_post, set_cursor
+from emokognition.store.records import STATUSES, Analysis, JobError, Page, SourcePost, Stats
+from emokognition.store.stats import get_stats
+
+__all__ = [
+    "STATUSES",
+    "Analysis",
+    "Database",
+    "JobError",
+    "MediaStore",
+    "Page",
+    "SourcePost",
+    "Stats",
+    "attach_media",
+    "claim_analysis",
+    "count_media_users",
+    "create_analysis",
+    "delete_analysis",
+    "fail_analysis",
+    "find_source_post",
+    "finish_analysis",
+    "get_analysis",
+    "get_cursor",
+    "get_stats",
+    "head_revision",
+    "list_analyses",
+    "make_engine",
+    "new_id",
+    "record_source_post",
+    "renew_lease",
+    "resumable_analyses",
+    "set_cursor",
+    "status_counts",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,66 @@
+"""Stored media: files on disk named by the sha256 of their bytes (stored once, shared)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from emokognition.errors import NotFound
+
+logger = logging.getLogger(__name__)
+
+
+class MediaStore:
+    """Content-addressed files under `root`: `root/ab/cd/abcd...` for digest `abcd...`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, data: bytes) -> str:
+        """Store bytes (atomically, once per content); returns their sha256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            Path(temporary).replace(target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def path(self, sha256: str) -> Path:
+        """Where the media with this digest is (or would be) stored."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes.
+
+        Raises:
+            NotFound: Nothing is stored under this digest.
+        """
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(f"stored media {sha256[:12]}... is missing") from exc
+
+    def delete(self, sha256: str) -> bool:
+        """Remove the stored media; False when it was not there."""
+        try:
+            self.path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        logger.info("deleted media %s", sha256[:12])
+        return True
+
+    def __contains__(self, sha256: str) -> bool:
+        return self.path(sha256).exists()

@@ -1,0 +1,151 @@
+"""The tables: analyses, faces (one row per face per analysed frame), source posts, cursors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so that migrations can name what they change (SQLite included).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias that autoincrements) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AnalysisRow(Base):
+    """One analysis of one piece of media: its job state and, when done, its result."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    detector: Mapped[str | None] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(Text)
+    media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    media_format: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    faces: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_analyses_source_created_at", "source", "created_at"),)
+
+
+class FaceRow(Base):
+    """One face in one analysed frame (or in the image): what the statistics count."""
+
+    __tablename__ = "faces"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    # Copied from the analysis so that statistics filter one indexed table.
+    source: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    position: Mapped[int] = mapped_column(Integer)
+    frame_index: Mapped[int | None] = mapped_column(Integer)
+    t: Mapped[float | None] = mapped_column(Float)
+    track: Mapped[int | None] = mapped_column(Integer)
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+    w: Mapped[int] = mapped_column(Integer)
+    h: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    main: Mapped[str] = mapped_column(String(16))
+    alternative: Mapped[str] = mapped_column(String(16))
+    angry: Mapped[float] = mapped_column(Float)
+    disgusted: Mapped[float] = mapped_column(Float)
+    fearful: Mapped[float] = mapped_column(Float)
+    happy: Mapped[float] = mapped_column(Float)
+    sad: Mapped[float] = mapped_column(Float)
+    surprised: Mapped[float] = mapped_column(Float)
+    neutral: Mapped[float] = mapped_column(Float)
+
+    # Covering the statistics: counts by main and alternative read the index, not the table.
+    __table_args__ = (
+        Index("ix_faces_source_created_at", "source", "created_at", "main", "alternative"),
+        Index("ix_faces_created_at", "created_at", "main", "alternative"),
+    )
+
+
+class SourcePostRow(Base):
+    """A post of a social source whose media was analysed: recorded once per media key."""
+
+    __tablename__ = "source_posts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(128))
+    media_key: Mapped[str] = mapped_column(String(256))
+    account: Mapped[str | None] = mapped_column(String(256))
+    analysis_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("source", "post_id", "media_key", name="uq_source_posts_key"),
+    )
+
+
+class CursorRow(Base):
+    """Where a source's poller left off, per account (e.g. the last mention id)."""
+
+    __tablename__ = "cursors"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,111 @@
+"""What store functions return: frozen snapshots, never live ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from emokognition.vision.faces import EMOTIONS
+
+STATUSES = ("queued", "running", "done", "failed")
+"""An analysis is queued, then running, then done or failed (running again after a lost worker)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """Why an analysis failed: an `EmokognitionError` code and its message."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One analysis as recorded.
+
+    Attributes:
+        id: 32 hex characters.
+        status: One of `STATUSES`.
+        source: Where the media came from ("upload", "url", "twitter", ...).
+        kind: "image" or "video"; None until known (a URL not yet downloaded).
+        detector: The detector asked for, None for the default.
+        url: The URL to download, for URL analyses.
+        media_sha256: The stored media's digest, once stored.
+        lease_until: While running: when its worker counts as lost unless it renews the lease.
+        attempts: How many times a worker took the job.
+        error: Why it failed, when failed.
+        result: The result contract, when done.
+    """
+
+    id: str
+    status: str
+    source: str
+    kind: str | None
+    detector: str | None
+    url: str | None
+    media_sha256: str | None
+    media_format: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    lease_until: datetime | None
+    attempts: int
+    faces: int | None
+    error: JobError | None
+    result: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of analyses, newest first, and how many match in all."""
+
+    items: tuple[Analysis, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Face counts by main and alternative emotion; every emotion present, 0 where none."""
+
+    faces: int
+    main: dict[str, int]
+    alternative: dict[str, int]
+
+    def __post_init__(self) -> None:
+        for name, counts in (("main", self.main), ("alternative", self.alternative)):
+            if tuple(counts) != EMOTIONS:
+                raise ValueError(f"{name} must be keyed {EMOTIONS}, got {tuple(counts)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"faces": self.faces, "main": self.main, "alternative": self.alternative}
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePost:
+    """A post whose media was analysed; unique per (source, post_id, media_key).
+
+    Attributes:
+        created: True when this call recorded it, False when it was already there.
+    """
+
+    source: str
+    post_id: str
+    media_key: str
+    account: str | None
+    analysis_id: str
+    created_at: datetime
+    created: bool

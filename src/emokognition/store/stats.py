@@ -1,0 +1,62 @@
+"""The mood statistics: SQL aggregates over the faces table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from emokognition.store.models import FaceRow
+from emokognition.store.records import Stats
+from emokognition.vision.faces import EMOTIONS
+
+
+def get_stats(
+    *,
+    session: Session,
+    source: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Stats:
+    """Faces counted by main and by alternative emotion.
+
+    Args:
+        source: Only faces of analyses from this source.
+        since: Only analyses created at or after this (aware) time.
+        until: Only analyses created before this (aware) time.
+    """
+    where: list[ColumnElement[bool]] = []
+    if source is not None:
+        where.append(FaceRow.source == source)
+    if since is not None:
+        where.append(FaceRow.created_at >= since)
+    if until is not None:
+        where.append(FaceRow.created_at < until)
+    by_main = (
+        select(literal("main").label("axis"), FaceRow.main.label("emotion"), func.count())
+        .where(*where)
+        .group_by(FaceRow.main)
+    )
+    by_alternative = (
+        select(
+            literal("alternative").label("axis"),
+            FaceRow.alternative.label("emotion"),
+            func.count(),
+        )
+        .where(*where)
+        .group_by(FaceRow.alternative)
+    )
+    counts: dict[str, dict[str, int]] = {
+        "main": dict.fromkeys(EMOTIONS, 0),
+        "alternative": dict.fromkeys(EMOTIONS, 0),
+    }
+    for axis, emotion, n in session.execute(union_all(by_main, by_alternative)):
+        if emotion in counts[axis]:
+            counts[axis][emotion] = int(n)
+    return Stats(
+        faces=sum(counts["main"].values()),
+        main=counts["main"],
+        alternative=counts["alternative"],
+    )

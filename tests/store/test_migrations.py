@@ -1,0 +1,113 @@
+"""Alembic: the migrations build exactly the tables of the models, up and down, concurrently."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from emokognition.config import Settings
+from emokognition.store import Database, head_revision, upgrade
+from emokognition.store.migrate import current_revision, downgrade
+from emokognition.store.models import Base
+
+
+def test_migrations_match_the_models(database: Database) -> None:
+    with database.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_down_and_up_again(database: Database) -> None:
+    downgrade(database, "base")
+    assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+    upgrade(database)
+    assert {"analyses", "faces", "source_posts", "cursors"} <= set(
+        inspect(database.engine).get_table_names()
+    )
+
+
+def test_concurrent_upgrades_of_a_fresh_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+
+    def migrate(_: int) -> str | None:
+        database = Database(url)
+        upgrade(database)
+        with database.engine.connect() as connection:
+            revision = current_revision(connection)
+        database.dispose()
+        return revision
+
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(migrate, range(4))) == {head_revision()}
+
+
+def test_postgres_application_config_file_names_the_database(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The original bot's JSON file works instead of EMOKOGNITION_DATABASE_URL."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    config = tmp_path / "postgres.json"
+    config.write_text(
+        json.dumps(
+            {
+                "host": url.host,
+                "port": url.port or 5432,
+                "user": url.username,
+                "password": url.password or "",
+                "dbname": url.database,
+            }
+        )
+    )
+    monkeypatch.setenv("POSTGRES_APPLICATION_CONFIG", str(config))
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert make_url(settings.database_url).database == url.database
+    # and the CLI, in a process of its own, migrates and reports the same database
+    done = subprocess.run(
+        [sys.executable, "-m", "emokognition", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**_environ(), "POSTGRES_APPLICATION_CONFIG": str(config)},
+    )
+    assert f"revision {head_revision()}" in done.stdout and str(url.database) in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:////tmp/x.sqlite3", "sqlite:////tmp/x.sqlite3"),
+    ],
+)
+def test_database_urls_get_the_psycopg_driver(given: str, expected: str) -> None:
+    assert Settings(database_url=given).database_url == expected
+
+
+def test_default_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'emokognition.sqlite3'}"
+    assert settings.media_path == tmp_path / "media"
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EMOKOGNITION_") and k != "POSTGRES_APPLICATION_CONFIG"
+    }
