@@ -1,0 +1,166 @@
+"""Celery jobs: workers over Redis (or RabbitMQ), late acknowledgement, the database as truth.
+
+A worker killed in the middle of a job never acknowledges its message, so the broker hands it
+to another worker (RabbitMQ at once, Redis after `broker_visibility_timeout`); that worker
+finds the job's lease run out in the database and takes it over, or marks it failed once the
+job's workers were lost `job_attempts` times.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery, Task
+from kombu.exceptions import OperationalError as BrokerError
+
+from emokognition.config import Settings
+from emokognition.errors import EmokognitionError, Unavailable
+from emokognition.jobs.context import JobContext
+from emokognition.jobs.run import run_analysis
+from emokognition.jobs.runner import wait_for_database
+from emokognition.store import Database
+
+logger = logging.getLogger(__name__)
+
+TASK = "emokognition.analyse"
+
+_contexts: weakref.WeakKeyDictionary[Celery, Callable[[], JobContext]] = weakref.WeakKeyDictionary()
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app for these settings, with the analysis task registered.
+
+    The task builds its `JobContext` (database, models) once per worker process, on first use.
+    """
+    app = Celery("emokognition", broker=settings.broker_url, set_as_current=False)
+    visibility = settings.broker_visibility_timeout
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        task_ignore_result=True,
+        task_default_queue=settings.celery_queue,
+        worker_prefetch_multiplier=1,
+        # Celery 6's default: tasks of a lost broker connection are redelivered, not acked.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, round(visibility / 4))),
+            "unacked_restore_throttle": 1,
+        },
+    )
+    holder: dict[str, JobContext] = {}
+    lock = threading.Lock()
+
+    def context() -> JobContext:
+        with lock:
+            if "context" not in holder:
+                holder["context"] = JobContext.create(settings)
+            return holder["context"]
+
+    @app.task(name=TASK, bind=True, max_retries=None)
+    def analyse(task: Task[Any, Any], analysis_id: str) -> str:
+        try:
+            outcome = run_analysis(analysis_id, context())
+        except Unavailable as exc:
+            logger.warning("analysis %s: %s; retrying", analysis_id, exc.message)
+            raise task.retry(countdown=exc.retry_after) from exc
+        if outcome.status == "busy":
+            # Another worker holds the lease: look again when it runs out, in case it died.
+            raise task.retry(countdown=outcome.retry_in)
+        return outcome.status
+
+    _contexts[app] = context
+    return app
+
+
+def worker_context(app: Celery) -> JobContext:
+    """The `JobContext` of this worker process (created on first use)."""
+    return _contexts[app]()
+
+
+class CeleryRunner:
+    """Sends jobs to Celery workers; waits by polling the database."""
+
+    name = "celery"
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.app = create_celery(settings)
+        self._database = database
+        self._queue = settings.celery_queue
+
+    def start(self) -> None:
+        return None
+
+    def submit(self, analysis_id: str) -> None:
+        try:
+            self.app.send_task(
+                TASK,
+                args=[analysis_id],
+                queue=self._queue,
+                retry=True,
+                retry_policy={
+                    "max_retries": 2,
+                    "interval_start": 0.2,
+                    "interval_step": 0.5,
+                    "interval_max": 1.0,
+                },
+            )
+        except (BrokerError, OSError) as exc:
+            raise Unavailable(f"job queue unavailable: {exc}", retry_after=10) from exc
+
+    def wait(self, analysis_id: str, timeout: float) -> None:
+        wait_for_database(self._database, analysis_id, timeout)
+
+    def queue_depth(self) -> int:
+        try:
+            with self.app.connection_for_read() as connection:
+                connection.ensure_connection(max_retries=1)
+                channel: Any = connection.default_channel
+                try:
+                    declared = channel.queue_declare(queue=self._queue, passive=True)
+                except connection.channel_errors:
+                    return 0  # never declared: nothing was ever queued
+                return int(declared.message_count)
+        except (BrokerError, OSError) as exc:
+            raise Unavailable(f"job queue unavailable: {exc}", retry_after=10) from exc
+
+    def check(self) -> None:
+        self.queue_depth()
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") -> None:
+    """Run a Celery worker in this process (threads pool: models load once per process)."""
+    from emokognition.store import upgrade
+
+    app = create_celery(settings)
+    context = worker_context(app)
+    upgrade(context.database)
+    try:
+        context.analyzers.get()
+    except EmokognitionError as exc:
+        logger.error("models not loaded: %s; jobs will fail until they are", exc.message)
+    app.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            f"--queues={settings.celery_queue}",
+            f"--hostname=emokognition-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )

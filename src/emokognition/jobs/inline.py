@@ -1,0 +1,133 @@
+"""Inline jobs: a bounded thread pool in the serving process, state in the database."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from emokognition.errors import EmokognitionError, QueueFull
+from emokognition.jobs.context import JobContext
+from emokognition.jobs.run import run_analysis
+from emokognition.jobs.runner import wait_for_database
+from emokognition.store import resumable_analyses
+
+logger = logging.getLogger(__name__)
+
+
+class InlineRunner:
+    """Runs jobs on `workers` threads with room for `queue` more waiting.
+
+    A sweeper thread takes up jobs that nobody runs: those a previous process had accepted
+    before it stopped (queued, or running under a lease that ran out).
+
+    Args:
+        context: Settings, database, media and models shared by the job threads.
+    """
+
+    name = "inline"
+
+    def __init__(self, context: JobContext) -> None:
+        settings = context.settings
+        self._context = context
+        self._workers = settings.inline_workers
+        self._capacity = settings.inline_workers + settings.inline_queue
+        self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="emokognition-job")
+        self._lock = threading.Lock()
+        self._pending: dict[str, threading.Event] = {}
+        self._closed = threading.Event()
+        self._sweep_every = max(0.2, min(5.0, settings.job_lease / 3))
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="job-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._sweeper.start()
+
+    def submit(self, analysis_id: str) -> None:
+        with self._lock:
+            if self._closed.is_set():
+                raise QueueFull("the service is shutting down", retry_after=5)
+            if analysis_id in self._pending:
+                return
+            if len(self._pending) >= self._capacity:
+                raise QueueFull(
+                    f"{len(self._pending)} analyses are running or waiting; try again later",
+                    retry_after=max(1, len(self._pending) // self._workers),
+                )
+            self._pending[analysis_id] = threading.Event()
+        self._executor.submit(self._run, analysis_id)
+
+    def wait(self, analysis_id: str, timeout: float) -> None:
+        with self._lock:
+            event = self._pending.get(analysis_id)
+        if event is None:
+            wait_for_database(self._context.database, analysis_id, timeout)
+        else:
+            event.wait(timeout)
+
+    def queue_depth(self) -> int:
+        with self._lock:
+            return max(0, len(self._pending) - self._workers)
+
+    def running(self) -> int:
+        """Jobs accepted by this process and not finished yet (running or waiting)."""
+        with self._lock:
+            return len(self._pending)
+
+    def check(self) -> None:
+        if self._closed.is_set():
+            raise QueueFull("the service is shutting down", retry_after=5)
+
+    def close(self) -> None:
+        """Stop the sweeper, drop jobs not started (they stay queued), finish running ones."""
+        self._closed.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._sweeper.is_alive():
+            self._sweeper.join()
+        with self._lock:
+            for event in self._pending.values():
+                event.set()
+            self._pending.clear()
+
+    def _run(self, analysis_id: str) -> None:
+        try:
+            if not self._closed.is_set():
+                run_analysis(analysis_id, self._context)
+        except EmokognitionError as exc:  # database gone: the sweeper retries later
+            logger.warning("analysis %s not run: %s", analysis_id, exc.message)
+        except Exception:  # never let a job thread die silently
+            logger.exception("analysis %s: job runner crashed", analysis_id)
+        finally:
+            with self._lock:
+                event = self._pending.pop(analysis_id, None)
+            if event is not None:
+                event.set()
+
+    def _sweep_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self.sweep()
+            except Exception:  # the sweeper must outlive a bad moment of the database
+                logger.exception("job sweep failed")
+            self._closed.wait(self._sweep_every)
+
+    def sweep(self) -> int:
+        """Submit jobs that nobody runs, as far as there is room; returns how many."""
+        with self._lock:
+            room = self._capacity - len(self._pending)
+            mine = set(self._pending)
+        if room <= 0:
+            return 0
+        with self._context.database.session() as session:
+            ids = resumable_analyses(session=session, limit=room + len(mine))
+        taken = 0
+        for analysis_id in ids:
+            if analysis_id in mine or taken >= room:
+                continue
+            try:
+                self.submit(analysis_id)
+            except QueueFull:
+                break
+            taken += 1
+        if taken:
+            logger.info("resumed %d analyses", taken)
+        return taken

@@ -1,0 +1,227 @@
+"""Run one analysis by id: claim it, hold its lease, analyse, record the result or the failure.
+
+The database status is the truth: whoever runs a job (an inline thread, a Celery worker, a
+second delivery of the same message) first claims it there, and only the holder of the latest
+attempt can record an outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from emokognition.errors import EmokognitionError, NotFound, UnsupportedFormat
+from emokognition.jobs.context import JobContext
+from emokognition.jobs.dispatch import analyse_media
+from emokognition.media.download import download
+from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, media_kind, sniff_format
+from emokognition.store import (
+    Analysis,
+    JobError,
+    attach_media,
+    claim_analysis,
+    fail_analysis,
+    finish_analysis,
+    get_analysis,
+    renew_lease,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = JobError(code="error", message="internal error during analysis")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one attempt to run a job.
+
+    Attributes:
+        status: "done" or "failed" (this attempt recorded it), "skipped" (finished, failed or
+            deleted before we could take it), or "busy" (another worker holds a valid lease).
+        retry_in: For "busy": seconds until that lease runs out.
+        faces: Faces recorded ("done" only).
+    """
+
+    analysis_id: str
+    status: str
+    retry_in: float = 0.0
+    faces: int = 0
+
+
+def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
+    """Claim and run the analysis `analysis_id`; see `Outcome`.
+
+    Raises:
+        Unavailable: The database cannot be reached (the job stays for a later attempt).
+    """
+    settings = context.settings
+    with context.database.session() as session:
+        job = claim_analysis(
+            session=session,
+            analysis_id=analysis_id,
+            lease=settings.job_lease,
+            max_attempts=settings.job_attempts,
+        )
+        current = None if job is not None else _find(session, analysis_id)
+    if job is None:
+        return _not_ours(analysis_id, current)
+    started = time.perf_counter()
+    with _LeaseKeeper(context, job):
+        result, error, kind = _execute(job, context)
+    with context.database.session() as session:
+        if error is None and result is not None:
+            recorded = finish_analysis(
+                session=session, analysis_id=job.id, attempt=job.attempts, result=result
+            )
+            status = "done"
+        else:
+            recorded = fail_analysis(
+                session=session,
+                analysis_id=job.id,
+                attempt=job.attempts,
+                error=error or INTERNAL_ERROR,
+            )
+            status = "failed"
+    seconds = time.perf_counter() - started
+    if not recorded:
+        logger.info("analysis %s: taken over or deleted while running; result dropped", job.id)
+        return Outcome(job.id, "skipped")
+    faces = _count_faces(result) if result is not None else 0
+    if context.metrics is not None:
+        context.metrics.observe(kind=kind, status=status, seconds=seconds, faces=faces)
+    logger.info(
+        "analysis %s %s: %s from %s, %d faces in %.0f ms (attempt %d)%s",
+        job.id,
+        status,
+        kind or "media",
+        job.source,
+        faces,
+        seconds * 1000,
+        job.attempts,
+        f": {error.message} ({error.code})" if error else "",
+        extra={"analysis_id": job.id, "status": status, "duration_ms": round(seconds * 1000)},
+    )
+    return Outcome(job.id, status, faces=faces)
+
+
+def _execute(
+    job: Analysis, context: JobContext
+) -> tuple[dict[str, Any] | None, JobError | None, str | None]:
+    kind = job.kind
+    try:
+        data, kind, sha256 = _media(job, context)
+        result = analyse_media(
+            kind=kind,
+            data=data,
+            path=context.media.path(sha256),
+            detector=job.detector,
+            analyzers=context.analyzers,
+        )
+    except EmokognitionError as exc:
+        return None, JobError(code=exc.code, message=exc.message), kind
+    except Exception:  # a job must end recorded, whatever broke inside it
+        logger.exception("analysis %s crashed", job.id)
+        return None, INTERNAL_ERROR, kind
+    return result, None, kind
+
+
+def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
+    """The media bytes, kind and sha256; a URL job downloads, stores and records them first."""
+    if job.media_sha256:
+        data = context.media.read(job.media_sha256)
+        kind = job.kind or media_kind(sniff_format(data[:64]) or "")
+        return data, kind, job.media_sha256
+    if not job.url:
+        raise NotFound(f"analysis {job.id} has neither media nor URL")
+    settings = context.settings
+    data = download(
+        job.url,
+        max_bytes=settings.max_download_bytes,
+        timeout=settings.download_timeout,
+        allow_private=settings.allow_private_urls,
+    )
+    fmt = sniff_format(data[:64])
+    if fmt is None:
+        raise UnsupportedFormat(
+            f"the URL's content is not a supported format ({', '.join(IMAGE_FORMATS)}; "
+            f"video: {', '.join(VIDEO_FORMATS)})"
+        )
+    sha256 = context.media.put(data)
+    kind = media_kind(fmt)
+    with context.database.session() as session:
+        attach_media(
+            session=session,
+            analysis_id=job.id,
+            attempt=job.attempts,
+            sha256=sha256,
+            fmt=fmt,
+            kind=kind,
+        )
+    return data, kind, sha256
+
+
+def _find(session: Any, analysis_id: str) -> Analysis | None:
+    try:
+        return get_analysis(session=session, analysis_id=analysis_id)
+    except NotFound:
+        return None
+
+
+def _not_ours(analysis_id: str, current: Analysis | None) -> Outcome:
+    if current is not None and current.status == "running" and current.lease_until is not None:
+        wait = (current.lease_until - utcnow()).total_seconds()
+        return Outcome(analysis_id, "busy", retry_in=max(wait, 0.0) + 0.5)
+    return Outcome(analysis_id, "skipped")
+
+
+def _count_faces(result: dict[str, Any]) -> int:
+    summary = result.get("summary", {})
+    return int(summary.get("faces", 0))
+
+
+class _LeaseKeeper:
+    """Renews a running job's lease every third of its length, in a background thread."""
+
+    def __init__(self, context: JobContext, job: Analysis) -> None:
+        self._context = context
+        self._job = job
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job.id[:8]}", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        lease = self._context.settings.job_lease
+        while not self._stop.wait(lease / 3):
+            try:
+                with self._context.database.session() as session:
+                    mine = renew_lease(
+                        session=session,
+                        analysis_id=self._job.id,
+                        attempt=self._job.attempts,
+                        lease=lease,
+                    )
+            except (EmokognitionError, SQLAlchemyError) as exc:
+                logger.warning("analysis %s: cannot renew lease: %s", self._job.id, exc)
+                continue
+            if not mine:
+                logger.info("analysis %s: no longer ours; stop renewing", self._job.id)
+                return
