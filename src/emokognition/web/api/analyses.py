@@ -1,0 +1,155 @@
+"""/api/v1/analyses: submit (sync or async), read, list, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from emokognition.config import DETECTORS
+from emokognition.errors import RequestError, UnsupportedFormat
+from emokognition.jobs import Submission
+from emokognition.web.deps import ServiceDep, SettingsDep
+from emokognition.web.schemas import (
+    Accepted,
+    AnalysisList,
+    AnalysisOut,
+    Status,
+    UrlRequest,
+    error_responses,
+)
+from emokognition.web.security import ReadAccess, WriteAccess
+
+router = APIRouter(prefix="/analyses", tags=["analyses"])
+
+AnalysisId = Annotated[str, Path(description="32 hex characters.", max_length=64)]
+
+_POST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "detector": {"type": "string", "enum": list(DETECTORS)},
+                        "source": {"type": "string", "minLength": 1, "maxLength": 64},
+                    },
+                }
+            },
+            "application/json": {"schema": UrlRequest.model_json_schema()},
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    summary="Analyse an uploaded file or a URL",
+    status_code=202,
+    dependencies=[WriteAccess],
+    openapi_extra=_POST_BODY,
+    responses={
+        200: {"model": AnalysisOut, "description": "sync: the finished analysis."},
+        202: {"model": Accepted, "description": "async, or sync past its timeout."},
+        **error_responses(400, 413, 415),
+    },
+)
+async def create_analysis(
+    request: Request,
+    service: ServiceDep,
+    settings: SettingsDep,
+    mode: Annotated[Literal["sync", "async"], Query()] = "async",
+) -> Response:
+    """Multipart field `file`, or JSON `{"url": ...}`; optional `detector` and `source`.
+
+    `mode=sync` waits up to the configured timeout for the result (200), then answers 202
+    like `mode=async` does: `{"id", "status"}` with a `Location` to poll.
+    """
+    submission = await _submission(request)
+    wait = settings.sync_timeout if mode == "sync" else None
+    analysis = await run_in_threadpool(service.submit, submission, wait=wait)
+    location = str(request.url_for("get_analysis", analysis_id=analysis.id).path)
+    if analysis.finished and mode == "sync":
+        body = AnalysisOut.of(analysis).model_dump(mode="json")
+        return JSONResponse(body, status_code=200, headers={"Location": location})
+    accepted = Accepted(id=analysis.id, status=analysis.status)  # type: ignore[arg-type]
+    return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": location})
+
+
+@router.get("", summary="List analyses, newest first", dependencies=[ReadAccess])
+def list_analyses(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    status: Status | None = None,
+) -> AnalysisList:
+    page = service.list(limit=limit, offset=offset, source=source, status=status)
+    return AnalysisList.of(page)
+
+
+@router.get(
+    "/{analysis_id}",
+    summary="One analysis with its result",
+    dependencies=[ReadAccess],
+    responses=error_responses(404),
+)
+def get_analysis(analysis_id: AnalysisId, service: ServiceDep) -> AnalysisOut:
+    return AnalysisOut.of(service.get(analysis_id))
+
+
+@router.delete(
+    "/{analysis_id}",
+    summary="Delete an analysis, its faces and its media",
+    status_code=204,
+    dependencies=[WriteAccess],
+    responses=error_responses(404),
+)
+def delete_analysis(analysis_id: AnalysisId, service: ServiceDep) -> Response:
+    service.delete(analysis_id)
+    return Response(status_code=204)
+
+
+async def _submission(request: Request) -> Submission:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=4) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise RequestError("multipart field 'file' is missing or not a file")
+            data = await upload.read()
+            return Submission(
+                data=data,
+                detector=_text(form.get("detector")),
+                source=_text(form.get("source")),
+            )
+    if content_type == "application/json":
+        try:
+            body = UrlRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestError(_first_problem(exc)) from exc
+        return Submission(url=body.url, detector=body.detector, source=body.source)
+    raise UnsupportedFormat(
+        "send multipart/form-data with a 'file' field, or application/json with a 'url'"
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RequestError("form fields 'detector' and 'source' must be text")
+    return value
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error.get("loc", ())) or "body"
+    return f"{where}: {error.get('msg', 'invalid')}"

@@ -1,0 +1,40 @@
+"""/api/v1/stats: the mood statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from emokognition.errors import RequestError
+from emokognition.web.deps import ServiceDep
+from emokognition.web.schemas import StatsOut, error_responses
+from emokognition.web.security import ReadAccess
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get(
+    "/stats",
+    summary="Faces by main and alternative emotion",
+    dependencies=[ReadAccess],
+    responses=error_responses(400),
+)
+def get_stats(
+    service: ServiceDep,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601; UTC when naive.")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601, exclusive.")] = None,
+) -> StatsOut:
+    """Counts over faces of analyses created in [since, until) from `source` (all if absent)."""
+    since, until = _aware(since), _aware(until)
+    if since is not None and until is not None and since > until:
+        raise RequestError("'since' is after 'until'")
+    return StatsOut.of(service.stats(source=source, since=since, until=until))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

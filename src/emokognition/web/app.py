@@ -1,0 +1,72 @@
+"""`create_app(settings)`: the FastAPI service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from starlette.concurrency import run_in_threadpool
+
+from emokognition import __version__
+from emokognition.config import Settings, get_settings
+from emokognition.jobs import JobMetrics, create_service
+from emokognition.store import upgrade
+from emokognition.web import handlers
+from emokognition.web.api import api_router
+from emokognition.web.api.system import router as system_router
+from emokognition.web.metrics import HttpMetrics, ServiceCollector
+from emokognition.web.middleware import AccessLog, BodyLimit
+from emokognition.web.pages import pages_router
+
+logger = logging.getLogger(__name__)
+
+# Room for multipart framing and form fields around the largest accepted file.
+_BODY_OVERHEAD = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service for these settings (`get_settings()` when omitted).
+
+    Starting it (the ASGI lifespan) migrates the database and starts the job runner, which
+    resumes the jobs that a previous process had accepted; stopping it stops the runner.
+    """
+    settings = settings or get_settings()
+    registry = CollectorRegistry()
+    service = create_service(settings, metrics=JobMetrics(registry))
+    registry.register(ServiceCollector(service))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(upgrade, service.context.database)
+        service.runner.start()
+        logger.info(
+            "emokognition %s serving: %s database, %s jobs",
+            __version__,
+            service.context.database.dialect,
+            settings.jobs,
+        )
+        try:
+            yield
+        finally:
+            await run_in_threadpool(service.runner.close)
+            service.context.database.dispose()
+
+    app = FastAPI(
+        title="emokognition",
+        version=__version__,
+        summary="Faces and their seven emotions in photos and videos; mood statistics.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.registry = registry
+    handlers.install(app)
+    app.include_router(api_router)
+    app.include_router(system_router)
+    app.include_router(pages_router)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + _BODY_OVERHEAD)
+    app.add_middleware(AccessLog, metrics=HttpMetrics(registry))
+    return app

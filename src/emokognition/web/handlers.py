@@ -1,0 +1,81 @@
+"""Errors as JSON: one handler for `EmokognitionError` (status and code from its class)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from emokognition.errors import EmokognitionError, Unauthorized, Unavailable
+
+logger = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "media_too_large",
+    415: "unsupported_format",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+async def emokognition_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, EmokognitionError):  # registered for this class only
+        return await unexpected_error(request, exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status >= 500:
+        logger.warning("%s %s: %s (%s)", request.method, request.url.path, exc.message, exc.code)
+    return error_response(exc.status, exc.code, exc.message, headers)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, RequestValidationError):
+        return await unexpected_error(request, exc)
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, HTTPException):
+        return await unexpected_error(request, exc)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error(
+        "%s %s crashed",
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: ours, FastAPI's validation, Starlette's HTTP errors, the rest."""
+    app.add_exception_handler(EmokognitionError, emokognition_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,142 @@
+"""API schemas (apart from the tables): what the JSON API reads and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emokognition.store import Analysis, Page, Stats
+
+Status = Literal["queued", "running", "done", "failed"]
+Detector = Literal["blazeface", "haar", "dlib"]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["unsupported_format"])
+    message: str = Field(examples=["not a supported image (jpeg, png, gif, webp, bmp, tiff)"])
+
+
+class ErrorResponse(BaseModel):
+    """Every error: `{"error": {"code", "message"}}`, never a stack trace."""
+
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for errors in the `ErrorResponse` shape."""
+    described = {
+        400: "Bad request, or a refused URL.",
+        401: "A bearer token is needed.",
+        404: "No such analysis.",
+        413: "The upload is too large.",
+        415: "Not a supported image or video.",
+        422: "Invalid parameters.",
+        503: "The database, the broker or the job pool cannot take it now; see Retry-After.",
+    }
+    return {
+        status: {"model": ErrorResponse, "description": described[status]} for status in statuses
+    }
+
+
+class UrlRequest(BaseModel):
+    """Analyse the media at a URL (downloaded by the job)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2048, examples=["https://example.org/crowd.jpg"])
+    detector: Detector | None = None
+    source: str | None = Field(default=None, min_length=1, max_length=64, examples=["url"])
+
+
+class Accepted(BaseModel):
+    """An analysis was accepted; poll `Location` for its result."""
+
+    id: str
+    status: Status
+
+
+class AnalysisItem(BaseModel):
+    """An analysis without its result (lists)."""
+
+    id: str
+    status: Status
+    kind: Literal["image", "video"] | None
+    source: str
+    detector: str | None
+    url: str | None
+    faces: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    error: ErrorBody | None
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> AnalysisItem:
+        return cls(**_fields(analysis))
+
+
+class AnalysisOut(AnalysisItem):
+    """An analysis; `result` follows the result contract once `status` is "done"."""
+
+    result: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> AnalysisOut:
+        return cls(**_fields(analysis), result=analysis.result)
+
+
+class AnalysisList(BaseModel):
+    """A page of analyses, newest first."""
+
+    items: list[AnalysisItem]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, page: Page) -> AnalysisList:
+        return cls(
+            items=[AnalysisItem.of(a) for a in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+class StatsOut(BaseModel):
+    """Faces by main and alternative emotion; all seven emotions present."""
+
+    faces: int
+    main: dict[str, int]
+    alternative: dict[str, int]
+
+    @classmethod
+    def of(cls, stats: Stats) -> StatsOut:
+        return cls(faces=stats.faces, main=stats.main, alternative=stats.alternative)
+
+
+class Health(BaseModel):
+    """Readiness: "ok" when the database and the job queue answer."""
+
+    status: Literal["ok", "unavailable"]
+    version: str
+    database: str
+    queue: str
+    jobs: Literal["inline", "celery"]
+
+
+def _fields(analysis: Analysis) -> dict[str, Any]:
+    error = analysis.error
+    return {
+        "id": analysis.id,
+        "status": analysis.status,
+        "kind": analysis.kind,
+        "source": analysis.source,
+        "detector": analysis.detector,
+        "url": analysis.url,
+        "faces": analysis.faces,
+        "created_at": analysis.created_at,
+        "finished_at": analysis.finished_at,
+        "error": None if error is None else ErrorBody(code=error.code, message=error.message),
+    }

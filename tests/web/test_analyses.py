@@ -1,0 +1,242 @@
+"""/api/v1/analyses on the real app: SQLite and PostgreSQL, real photos, inline jobs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emokognition.config import Settings
+from emokognition.jobs.dispatch import video_analyzer
+from emokognition.vision.faces import EMOTIONS
+from emokognition.web import create_app
+from tests.conftest import MediaServer, SettingsFactory, poll_done
+
+JPEG = "image/jpeg"
+
+
+def test_sync_upload_answers_the_finished_analysis(
+    client: TestClient, settings: Settings, group_photo: bytes
+) -> None:
+    response = client.post(
+        "/api/v1/analyses",
+        params={"mode": "sync"},
+        files={"file": ("group.jpg", group_photo, JPEG)},
+        data={"source": "upload"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert response.headers["location"] == f"/api/v1/analyses/{body['id']}"
+    assert body["status"] == "done" and body["kind"] == "image" and body["source"] == "upload"
+    assert body["error"] is None and body["finished_at"] is not None
+    result = body["result"]
+    assert set(result) == {"media", "model", "faces", "summary"}
+    assert result["media"]["sha256"] == hashlib.sha256(group_photo).hexdigest()
+    assert result["summary"]["faces"] == len(result["faces"]) == body["faces"] >= 5
+    for face in result["faces"]:
+        assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
+        assert tuple(face["emotions"]) == EMOTIONS
+        assert sum(face["emotions"].values()) == pytest.approx(1, abs=1e-4)
+    # the same document is recorded, and the media stored by sha256
+    assert client.get(response.headers["location"]).json() == body
+    assert (settings.media_path / result["media"]["sha256"][:2]).is_dir()
+
+
+def test_async_upload_answers_202_and_a_location_to_poll(client: TestClient, photo: bytes) -> None:
+    response = client.post(
+        "/api/v1/analyses",
+        files={"file": ("x.bin", photo, "application/octet-stream")},
+        data={"detector": "haar", "source": "twitter"},
+    )
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert set(accepted) == {"id", "status"} and accepted["status"] in ("queued", "running")
+    assert response.headers["location"] == f"/api/v1/analyses/{accepted['id']}"
+    body = poll_done(client, accepted["id"])
+    assert body["status"] == "done" and body["source"] == "twitter"
+    assert body["detector"] == "haar" and body["result"]["model"]["detector"] == "haar"
+
+
+def test_list_is_newest_first_and_paged(client: TestClient, photo: bytes) -> None:
+    ids = []
+    for source in ("upload", "mastodon", "upload"):
+        response = client.post(
+            "/api/v1/analyses?mode=sync",
+            files={"file": ("p.jpg", photo, JPEG)},
+            data={"source": source},
+        )
+        ids.append(response.json()["id"])
+    page = client.get("/api/v1/analyses", params={"limit": 2}).json()
+    assert page["total"] == 3 and page["limit"] == 2 and page["offset"] == 0
+    assert [item["id"] for item in page["items"]] == ids[:0:-1]
+    assert "result" not in page["items"][0] and page["items"][0]["faces"] >= 1
+    rest = client.get("/api/v1/analyses", params={"limit": 2, "offset": 2}).json()
+    assert [item["id"] for item in rest["items"]] == ids[:1]
+    mastodon = client.get("/api/v1/analyses", params={"source": "mastodon"}).json()
+    assert [item["id"] for item in mastodon["items"]] == [ids[1]]
+    assert client.get("/api/v1/analyses", params={"status": "failed"}).json()["total"] == 0
+    assert client.get("/api/v1/analyses", params={"limit": 0}).status_code == 422
+
+
+def test_delete_removes_rows_and_media(
+    client: TestClient, settings: Settings, photo: bytes, group_photo: bytes
+) -> None:
+    shared = [
+        client.post("/api/v1/analyses?mode=sync", files={"file": ("a.jpg", photo, JPEG)}).json()
+        for _ in range(2)
+    ]
+    group = client.post(
+        "/api/v1/analyses?mode=sync", files={"file": ("g.jpg", group_photo, JPEG)}
+    ).json()
+    before = client.get("/api/v1/stats").json()["faces"]
+    media = settings.media_path
+    assert client.delete(f"/api/v1/analyses/{group['id']}").status_code == 204
+    assert client.get(f"/api/v1/analyses/{group['id']}").status_code == 404
+    assert client.delete(f"/api/v1/analyses/{group['id']}").status_code == 404
+    assert client.get("/api/v1/stats").json()["faces"] == before - group["faces"]
+    assert not any(media.rglob(group["result"]["media"]["sha256"]))
+    # media shared by two analyses stays until the last one goes
+    sha = shared[0]["result"]["media"]["sha256"]
+    client.delete(f"/api/v1/analyses/{shared[0]['id']}")
+    assert any(media.rglob(sha))
+    client.delete(f"/api/v1/analyses/{shared[1]['id']}")
+    assert not any(media.rglob(sha))
+
+
+def test_content_type_is_sniffed_from_the_bytes(client: TestClient, photo: bytes) -> None:
+    fake = client.post("/api/v1/analyses", files={"file": ("x.jpg", b"GIF? no, text", JPEG)})
+    assert fake.status_code == 415
+    assert fake.json()["error"]["code"] == "unsupported_format"
+    real = client.post("/api/v1/analyses", files={"file": ("x.txt", photo, "text/plain")})
+    assert real.status_code == 202
+    assert client.get("/api/v1/analyses").json()["total"] == 1
+
+
+def test_a_corrupt_photo_is_a_failed_analysis(client: TestClient, photo: bytes) -> None:
+    response = client.post(
+        "/api/v1/analyses?mode=sync", files={"file": ("x.jpg", photo[:400], JPEG)}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "failed" and body["result"] is None
+    assert body["error"]["code"] == "corrupt_media" and "Traceback" not in response.text
+
+
+def test_a_video_is_analysed_and_its_face_frames_recorded(client: TestClient, video: bytes) -> None:
+    assert video_analyzer() is not None
+    response = client.post(
+        "/api/v1/analyses?mode=sync", files={"file": ("talk.bin", video, "text/plain")}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "done" and body["kind"] == "video", body["error"]
+    result = body["result"]
+    assert result["media"]["kind"] == "video" and result["tracks"]
+    face_frames = [face for frame in result["frames"] for face in frame["faces"]]
+    assert body["faces"] == result["summary"]["faces"] == len(face_frames) >= 5
+    assert all("track" in face for face in face_frames)
+    stats = client.get("/api/v1/stats").json()
+    assert stats["faces"] == len(face_frames)
+    mains = dict.fromkeys(EMOTIONS, 0)
+    for face in face_frames:
+        mains[face["main"]] += 1
+    assert stats["main"] == mains
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "code"),
+    [
+        ({"json": {"url": "ftp://example.org/x.jpg"}}, 400, "forbidden_url"),
+        ({"json": {"url": "http://127.0.0.1/x.jpg"}}, 400, "forbidden_url"),
+        ({"json": {"url": "http://[::1]/x.jpg"}}, 400, "forbidden_url"),
+        ({"json": {"url": "http://169.254.169.254/latest"}}, 400, "forbidden_url"),
+        ({"json": {"url": "http://localhost:9/x.jpg"}}, 400, "forbidden_url"),
+        ({"json": {"nope": 1}}, 400, "bad_request"),
+        ({"json": {"url": "https://example.org/x.jpg", "detector": "x"}}, 400, "bad_request"),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, None),
+        ({"content": b"raw", "headers": {"content-type": "image/jpeg"}}, 415, None),
+        ({"files": {"other": ("x.jpg", b"1", JPEG)}}, 400, "bad_request"),
+        ({"files": {"file": ("x.jpg", b"1", JPEG)}, "data": {"source": "no spaces"}}, 400, None),
+        ({"files": {"file": ("x.jpg", b"1", JPEG)}, "data": {"detector": "yolo"}}, 400, None),
+    ],
+)
+def test_bad_requests_are_json_errors(
+    client: TestClient, request_kwargs: dict[str, object], status: int, code: str | None
+) -> None:
+    response = client.post("/api/v1/analyses", **request_kwargs)  # type: ignore[arg-type]
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"code", "message"} and error["message"]
+    if code:
+        assert error["code"] == code
+    assert client.get("/api/v1/analyses").json()["total"] == 0
+
+
+def test_url_analysis_with_private_urls_allowed(
+    make_settings: SettingsFactory, media_server: MediaServer
+) -> None:
+    with TestClient(create_app(make_settings(allow_private_urls=True))) as client:
+        response = client.post(
+            "/api/v1/analyses?mode=sync", json={"url": media_server.url("/group.jpg")}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "done" and body["source"] == "url"
+        assert body["url"] == media_server.url("/group.jpg") and body["faces"] >= 5
+
+
+def test_sync_calls_answer_202_after_the_timeout(
+    make_settings: SettingsFactory, media_server: MediaServer
+) -> None:
+    settings = make_settings(allow_private_urls=True, sync_timeout=0.3)
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/api/v1/analyses?mode=sync", json={"url": media_server.url("/stall/slow.jpg")}
+        )
+        assert response.status_code == 202
+        assert response.json()["status"] in ("queued", "running")
+        media_server.release()
+        assert poll_done(client, response.json()["id"])["status"] == "done"
+
+
+def test_a_full_inline_pool_answers_503_with_retry_after(
+    make_settings: SettingsFactory, media_server: MediaServer
+) -> None:
+    settings = make_settings(allow_private_urls=True, inline_workers=1, inline_queue=0)
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/api/v1/analyses", json={"url": media_server.url("/stall/a.jpg")})
+        assert first.status_code == 202
+        refused = client.post("/api/v1/analyses", json={"url": media_server.url("/photo.jpg")})
+        assert refused.status_code == 503
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["error"]["code"] == "queue_full"
+        assert client.get("/api/v1/analyses").json()["total"] == 1  # nothing left behind
+        media_server.release()
+        poll_done(client, first.json()["id"])
+
+
+def test_upload_size_limits(make_settings: SettingsFactory, photo: bytes) -> None:
+    settings = make_settings(max_upload_bytes=len(photo) - 1)
+    with TestClient(create_app(settings)) as client:
+        too_big = client.post("/api/v1/analyses", files={"file": ("x.jpg", photo, JPEG)})
+        assert too_big.status_code == 413
+        assert too_big.json()["error"]["code"] == "media_too_large"
+        huge = b"\xff\xd8\xff" + b"\x00" * (len(photo) + 2 * 1024 * 1024)
+        declared = client.post(
+            "/api/v1/analyses", content=huge, headers={"content-type": "multipart/form-data"}
+        )
+        assert declared.status_code == 413
+
+        def chunks() -> object:
+            yield b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\n"
+            for _ in range(40):
+                yield b"\x00" * 65536
+
+        streamed = client.post(
+            "/api/v1/analyses",
+            content=chunks(),  # type: ignore[arg-type]
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        )
+        assert streamed.status_code == 413
+        assert client.get("/api/v1/analyses").json()["total"] == 0
