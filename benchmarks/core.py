@@ -1,0 +1,114 @@
+"""Recognition core: classifier throughput, one photo end to end, and the `fer` package.
+
+Run: python -m benchmarks.core [--peer-python .venv-peer/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.timing import median_seconds
+from emokognition.config import DETECTORS, get_settings
+from emokognition.vision.analyzer import Analyzer
+from emokognition.vision.classifier import EmotionClassifier
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+GROUP_PHOTO = SHARED / "photos" / "2007_007763.jpg"  # 7 labelled faces
+FER2013 = SHARED / "fer2013" / "publictest.npz"
+
+
+def make_photos(folder: Path) -> dict[str, Path]:
+    """The group photo as JPEGs of 640x480 and 1280x720 (scaled, centre-cropped to 16:9)."""
+    image = cv2.imread(str(GROUP_PHOTO))
+    if image is None:
+        raise SystemExit(f"cannot read {GROUP_PHOTO}")
+    small = cv2.resize(image, (640, 480), interpolation=cv2.INTER_CUBIC)
+    large = cv2.resize(image, (1280, 960), interpolation=cv2.INTER_CUBIC)[120:840]
+    photos = {"640x480": folder / "group_640x480.jpg", "1280x720": folder / "group_1280x720.jpg"}
+    cv2.imwrite(str(photos["640x480"]), small, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(photos["1280x720"]), large, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return photos
+
+
+def bench_classifier(console: Console) -> None:
+    with np.load(FER2013) as data:
+        crops = data["images"][:256]
+    crops64 = np.stack([cv2.resize(c, (64, 64)) for c in crops])
+    classifier = EmotionClassifier()
+    table = Table(title="classifier (mini-Xception, ONNX Runtime, all cores)", title_justify="left")
+    for column in ("batch", "ms / batch", "faces / s"):
+        table.add_column(column, justify="right")
+    for batch in (1, 32, 256):
+        faces = crops64[:batch]
+        seconds = median_seconds(partial(classifier.predict, faces))
+        table.add_row(str(batch), f"{seconds * 1000:.2f}", f"{batch / seconds:,.0f}")
+    console.print(table)
+
+
+def bench_photos(console: Console, photos: dict[str, Path], peer_python: Path | None) -> None:
+    ours: dict[tuple[str, str], tuple[float, int]] = {}
+    for detector in DETECTORS:
+        analyzer = Analyzer(detector, settings=get_settings())
+        for size, path in photos.items():
+            data = path.read_bytes()  # decode is timed, reading the file is not
+            faces = len(analyzer.analyze(data).faces)
+            ours[detector, size] = (median_seconds(partial(analyzer.analyze, data)), faces)
+    peer = _run_peer(peer_python, photos)
+    table = Table(title="one photo, decode + detect + classify", title_justify="left")
+    for column in ("detector", "size", "faces", "ms", "photos / s", "vs fer"):
+        table.add_column(column, justify="right")
+    for (detector, size), (seconds, faces) in ours.items():
+        ratio = f"{peer[size][0] / seconds:.1f}x faster" if size in peer else "not measured"
+        table.add_row(
+            detector, size, str(faces), f"{seconds * 1000:.1f}", f"{1 / seconds:.1f}", ratio
+        )
+    for size, (seconds, faces) in peer.items():
+        table.add_row(
+            "fer 25.10.3", size, str(faces), f"{seconds * 1000:.1f}", f"{1 / seconds:.1f}", "1.0x"
+        )
+    console.print(table)
+
+
+def _run_peer(peer_python: Path | None, photos: dict[str, Path]) -> dict[str, tuple[float, int]]:
+    """Time the `fer` package in its own venv; {} when that venv is missing."""
+    if peer_python is None or not peer_python.exists():
+        return {}
+    script = Path(__file__).with_name("peer_fer.py")
+    done = subprocess.run(
+        [str(peer_python), str(script), *[str(p) for p in photos.values()]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    timings = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        size: (timings[str(path)]["seconds"], timings[str(path)]["faces"])
+        for size, path in photos.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--peer-python", type=Path, default=REPO / ".venv-peer" / "bin" / "python")
+    args = parser.parse_args()
+    console = Console()
+    bench_classifier(console)
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_photos(console, make_photos(Path(tmp)), args.peer_python)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

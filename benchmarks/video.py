@@ -1,0 +1,237 @@
+"""Video: decode floor, every frame, default sampling, workers, memory, and the `fer` package.
+
+Run: python -m benchmarks.video [--peer-python .venv-peer/bin/python] [--minutes 10]
+
+A 1280x720, 30 fps, 15 s clip is made from ../shared/data/videos (scaled up and looped) in
+a temporary folder; every ratio below is measured in this one run. Video analysis runs BlazeFace
+on the whole frame (EMOKOGNITION_VIDEO_TILES=0); the rows "2 tiles" use the photo default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from av.video.stream import VideoStream
+from rich.console import Console
+from rich.table import Table
+
+from emokognition.config import get_settings
+from emokognition.video import analyze_video
+from emokognition.video.detectors import video_analyzer
+from emokognition.vision.analyzer import Analyzer
+
+REPO = Path(__file__).resolve().parents[1]
+VIDEOS = REPO.parent / "shared" / "data" / "videos"
+SIZE = (1280, 720)
+FPS = 30
+SECONDS = 15
+
+# Peak memory of one analysis, in a fresh interpreter: prints VmHWM in KiB (its ru_maxrss would
+# start at the benchmark's own peak, which Linux carries over fork and exec).
+_MEMORY_SCRIPT = """
+import sys
+from pathlib import Path
+from emokognition.video import analyze_video
+result = analyze_video(sys.argv[1])
+status = Path("/proc/self/status").read_text()
+print(status.split("VmHWM:")[1].split()[0], len(result.frames))
+"""
+
+
+def make_clip(folder: Path) -> Path:
+    """SECONDS s of 1280x720 at 30 fps: the shared videos scaled up, one after the other, looped."""
+    frames: list[np.ndarray] = []
+    for name in ("woman_talking.mp4", "hamilton_stage.mp4"):
+        with av.open(str(VIDEOS / name)) as container:
+            for frame in container.decode(video=0):
+                frames.append(
+                    cv2.resize(
+                        frame.to_ndarray(format="bgr24"), SIZE, interpolation=cv2.INTER_CUBIC
+                    )
+                )
+    path = folder / "clip_720p.mp4"
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("libx264", rate=FPS)
+        assert isinstance(stream, VideoStream)
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        for i in range(FPS * SECONDS):
+            picture = av.VideoFrame.from_ndarray(frames[i % len(frames)], format="bgr24")
+            out.mux(stream.encode(picture))
+        out.mux(stream.encode())
+    return path
+
+
+def make_long(clip: Path, folder: Path, minutes: float) -> Path:
+    """The clip repeated for `minutes`, by copying its packets (no re-encoding)."""
+    path = folder / f"clip_{minutes:g}min.mp4"
+    loops = max(1, round(minutes * 60 / SECONDS))
+    with av.open(str(clip)) as source, av.open(str(path), mode="w") as out:
+        original = source.streams.video[0]
+        stream = out.add_stream_from_template(original)
+        packets = [p for p in source.demux(original) if p.size]
+        span = (max(p.pts or 0 for p in packets) + (packets[0].duration or 0)) - min(
+            p.pts or 0 for p in packets
+        )
+        for loop in range(loops):
+            for packet in packets:
+                copy = av.Packet(bytes(packet))
+                copy.pts = (packet.pts or 0) + loop * span
+                copy.dts = (packet.dts or 0) + loop * span
+                copy.time_base = original.time_base or Fraction(1, 90000)
+                copy.is_keyframe = packet.is_keyframe
+                copy.stream = stream
+                out.mux(copy)
+    return path
+
+
+def decode_only(path: Path) -> float:
+    """Seconds to demux and decode every frame (no conversion): the floor."""
+    started = time.perf_counter()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for _ in container.decode(stream):
+            pass
+    return time.perf_counter() - started
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    """The fastest of `runs` timed runs (other work on the machine only slows runs down)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def peak_memory(path: Path) -> tuple[float, int]:
+    """Peak resident MiB of analysing `path` in a fresh process, and frames analysed."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kib, frames = done.stdout.split()
+    return int(kib) / 1024, int(frames)
+
+
+def run_peer(peer_python: Path, clip: Path) -> dict[str, float] | None:
+    if not peer_python.exists():
+        return None
+    script = Path(__file__).with_name("peer_fer_video.py")
+    done = subprocess.run(
+        [str(peer_python), str(script), str(clip)], capture_output=True, text=True, check=True
+    )
+    peer: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return peer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--peer-python", type=Path, default=REPO / ".venv-peer" / "bin" / "python")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the long video")
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="emokognition-bench-") as tmp:
+        folder = Path(tmp)
+        console.print(f"making a {SIZE[0]}x{SIZE[1]} {FPS} fps clip of {SECONDS} s ...")
+        clip = make_clip(folder)
+        speed_table(console, clip, args.peer_python)
+        workers_table(console, clip)
+        console.print(f"making a {args.minutes:g}-minute video ...")
+        memory_table(console, clip, make_long(clip, folder, args.minutes), args.minutes)
+    sys.stdout.flush()
+
+
+def speed_table(console: Console, clip: Path, peer_python: Path) -> None:
+    settings = get_settings()
+    analyzer = video_analyzer(None, settings)  # the video default
+    tiled = Analyzer(settings=settings.model_copy(update={"threads": 1}))  # photos: 2 tiles
+    analyze_video(clip, every=30, analyzer=analyzer)  # warm-up: models, caches
+    analyze_video(clip, every=30, analyzer=tiled)
+    floor = best_of(3, lambda: decode_only(clip))
+    every = best_of(2, lambda: analyze_video(clip, all_frames=True, analyzer=analyzer))
+    default = best_of(3, lambda: analyze_video(clip, analyzer=analyzer))
+    every_tiled = best_of(1, lambda: analyze_video(clip, all_frames=True, analyzer=tiled))
+    default_tiled = best_of(2, lambda: analyze_video(clip, analyzer=tiled))
+    table = Table(
+        title=f"video {SIZE[0]}x{SIZE[1]}, {FPS} fps, {SECONDS} s ({FPS * SECONDS} frames)",
+        title_justify="left",
+    )
+    for column in ("run", "seconds", "frames / s", "x realtime", "vs decode floor", "target"):
+        table.add_column(column, justify="right")
+    frames = FPS * SECONDS
+
+    def row(name: str, seconds: float, target: str) -> None:
+        table.add_row(
+            name,
+            f"{seconds:.2f}",
+            f"{frames / seconds:,.0f}",
+            f"{SECONDS / seconds:.1f}x",
+            f"{seconds / floor:.2f}x",
+            target,
+        )
+
+    row("decode only (floor)", floor, "")
+    row("every frame", every, ">= 2x realtime")
+    row("default sampling (5 fps)", default, "<= 1.5x floor, >= 5x realtime")
+    row("every frame, 2 tiles", every_tiled, "")
+    row("default sampling, 2 tiles", default_tiled, "")
+    peer = run_peer(peer_python, clip)
+    if peer is None:
+        console.print(table)
+        console.print(f"fer package: not measured ({peer_python} missing)")
+        return
+    row("fer 25.10.3, every frame", peer["seconds"], "")
+    console.print(table)
+    console.print(
+        f"every frame: {peer['seconds'] / every:.1f}x faster than the fer package "
+        f"({int(peer['faces'])} faces found by fer); default sampling: "
+        f"{peer['seconds'] / default:.1f}x faster"
+    )
+
+
+def workers_table(console: Console, clip: Path) -> None:
+    table = Table(title="workers (local processes), same clip", title_justify="left")
+    for column in ("sampling", "1 worker (s)", "2 workers (s)", "2 vs 1"):
+        table.add_column(column, justify="right")
+    for name, kwargs in (("every frame", {"all_frames": True}), ("default (5 fps)", {})):
+        one = best_of(2, lambda kwargs=kwargs: analyze_video(clip, workers=1, **kwargs))  # type: ignore[misc]
+        two = best_of(2, lambda kwargs=kwargs: analyze_video(clip, workers=2, **kwargs))  # type: ignore[misc]
+        table.add_row(name, f"{one:.2f}", f"{two:.2f}", f"{one / two:.2f}x faster")
+    console.print(table)
+
+
+def memory_table(console: Console, clip: Path, long: Path, minutes: float) -> None:
+    short_mib, short_frames = peak_memory(clip)
+    long_mib, long_frames = peak_memory(long)
+    table = Table(title="peak memory (fresh process, default sampling)", title_justify="left")
+    for column in ("video", "analysed frames", "peak MiB", "vs 15 s", "target"):
+        table.add_column(column, justify="right")
+    table.add_row(f"{SECONDS} s", str(short_frames), f"{short_mib:.0f}", "1.00x", "")
+    table.add_row(
+        f"{minutes:g} min",
+        str(long_frames),
+        f"{long_mib:.0f}",
+        f"{long_mib / short_mib:.2f}x",
+        "<= 1.20x",
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

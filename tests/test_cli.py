@@ -1,0 +1,115 @@
+"""`emokognition analyze` and `eval` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import pytest
+
+from emokognition.cli import main
+from emokognition.vision.faces import EMOTIONS
+from tests.shared import FER2013_PUBLICTEST, PHOTOS
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"))
+    assert code == 0
+    assert "3 faces" in out
+    assert out.count("%") >= 6  # main and alternative with their probabilities, per face
+
+
+def test_json_is_the_result_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "analyze", str(PHOTOS / "justin_portrait.jpg"), "-f", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert list(result) == ["media", "model", "faces", "summary"]
+    assert result["summary"]["faces"] == len(result["faces"]) == 1
+
+
+def test_csv_has_a_row_per_face(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 3
+    assert all(row["main"] in EMOTIONS and row["alternative"] in EMOTIONS for row in rows)
+    assert sum(float(rows[0][name]) for name in EMOTIONS) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_folder_with_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(PHOTOS / "justin_portrait.jpg", tmp_path / "a.jpg")
+    shutil.copy(PHOTOS / "2008_001009.jpg", tmp_path / "b.jpg")
+    (tmp_path / "c.jpg").write_bytes(b"not a jpeg at all")
+    (tmp_path / "notes.txt").write_text("ignored: not an image suffix")
+    code, out, err = _run(capsys, "analyze", str(tmp_path), "--format", "jsonl")
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [Path(line["input"]).name for line in lines] == ["a.jpg", "b.jpg", "c.jpg"]
+    assert "result" in lines[0] and "result" in lines[1]
+    assert "not a supported image" in lines[2]["error"]
+    assert "1 of 3 failed" in err and "c.jpg" in err
+
+
+def test_annotate_writes_a_picture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.png"
+    code, _, _ = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"), "--annotate", str(target))
+    assert code == 0
+    drawn, original = cv2.imread(str(target)), cv2.imread(str(PHOTOS / "2008_001322.jpg"))
+    assert drawn is not None and original is not None
+    assert drawn.shape == original.shape
+    assert (cv2.absdiff(drawn, original) > 40).any()  # boxes and labels were drawn
+
+
+@pytest.mark.parametrize("detector", ["haar", "dlib"])
+def test_detector_choice(capsys: pytest.CaptureFixture[str], detector: str) -> None:
+    code, out, _ = _run(
+        capsys, "analyze", str(PHOTOS / "obama_portrait.jpg"), "-d", detector, "-f", "json"
+    )
+    assert code == 0
+    assert json.loads(out)["model"]["detector"] == detector
+
+
+def test_missing_file_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "analyze", "/nonexistent/photo.jpg")
+    assert code == 1
+    assert "no such file" in err and "Traceback" not in err
+
+
+def test_eval_fer2013(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, "eval", "fer2013", str(FER2013_PUBLICTEST), "--limit", "300", "-f", "json"
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["samples"] == 300
+    assert 0.5 < report["top1"] < report["top2"] <= 1.0
+    assert sum(map(sum, report["confusion"])) == 300
+
+
+def test_eval_faces(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "eval", "faces", str(PHOTOS), "-f", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["detector"] == "blazeface" and report["recall"] >= 0.9
+
+
+def test_entry_point_is_installed() -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("emokognition")), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("emokognition ")
