@@ -80,6 +80,69 @@ class Settings(BaseSettings):
     # each costs a detector run per frame: 2 on a 16:9 frame is 4 runs instead of 1.
     video_tiles: int = 0
 
+    # --- the bot (`emokognition daemon`), under the original bot's names where it had them ---
+    bot_type: Literal["emokognition", "landmark"] = Field(
+        default="emokognition",
+        validation_alias=AliasChoices("EMOKOGNITION_BOT_TYPE", "TwitterBotType"),
+    )
+    # JSON file: bearer_token, user_id or username; consumer_key, consumer_secret, access_token,
+    # access_token_secret (OAuth 1.0a) or user_access_token for replying.
+    twitter_application_credentials: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "EMOKOGNITION_TWITTER_APPLICATION_CREDENTIALS", "TWITTER_APPLICATION_CREDENTIALS"
+        ),
+    )
+    twitter_api_base: str = "https://api.twitter.com"
+    # The first cursor when none is stored: only mentions after this post are read.
+    initial_tweet_id: str = Field(
+        default="", validation_alias=AliasChoices("EMOKOGNITION_INITIAL_TWEET_ID", "InitialTweetID")
+    )
+    mastodon_api_base_url: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "EMOKOGNITION_MASTODON_API_BASE_URL", "MASTODON_API_BASE_URL"
+        ),
+    )
+    mastodon_access_token: str = Field(
+        default="",
+        repr=False,
+        validation_alias=AliasChoices(
+            "EMOKOGNITION_MASTODON_ACCESS_TOKEN", "MASTODON_ACCESS_TOKEN"
+        ),
+    )
+    mastodon_since_id: str = ""
+    vision_api_base: str = "https://vision.googleapis.com"
+    google_api_key: str = Field(
+        default="",
+        repr=False,
+        validation_alias=AliasChoices("EMOKOGNITION_GOOGLE_API_KEY", "GOOGLE_API_KEY"),
+    )
+    google_application_credentials: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "EMOKOGNITION_GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"
+        ),
+    )
+    # Recognition through the service at this URL (its /api/v1/analyses); empty: in-process.
+    # The service must use the bot's database, where the bot links posts to analyses.
+    api_url: str = Field(
+        default="", validation_alias=AliasChoices("EMOKOGNITION_API_URL", "API_URL")
+    )
+    # Bearer token for the service at `api_url`, when it requires one.
+    api_token: str = Field(default="", repr=False)
+    # Media on the configured API hosts may be downloaded from private addresses (fakes, proxies).
+    allow_private_api_media: bool = False
+    # Seconds between polls (without --once).
+    bot_interval: float = 60.0
+    # HTTP 429: wait until the reset time, at most this many seconds per wait.
+    bot_rate_limit_max_wait: float = 900.0
+    # 5xx and time-outs: waits of base, 2 x base, ... up to the cap; at most `bot_tries` tries.
+    bot_backoff_base: float = 1.0
+    bot_backoff_max: float = 60.0
+    bot_tries: int = 5
+    bot_http_timeout: float = 20.0
+
     @field_validator("detector")
     @classmethod
     def _known_detector(cls, value: str) -> str:
@@ -97,6 +160,8 @@ class Settings(BaseSettings):
         "job_lease",
         "job_attempts",
         "broker_visibility_timeout",
+        "bot_tries",
+        "bot_http_timeout",
     )
     @classmethod
     def _positive(cls, value: int) -> int:
@@ -111,7 +176,14 @@ class Settings(BaseSettings):
             raise ValueError("must be positive")
         return value
 
-    @field_validator("inline_queue", "video_tiles")
+    @field_validator(
+        "inline_queue",
+        "video_tiles",
+        "bot_interval",
+        "bot_rate_limit_max_wait",
+        "bot_backoff_base",
+        "bot_backoff_max",
+    )
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:

@@ -9,7 +9,9 @@ EmokognitionError            code "error",             HTTP 500
 │   └── CorruptMedia         code "corrupt_media",     HTTP 422
 ├── SourceError              code "source_error",      HTTP 502
 │   ├── ForbiddenURL         code "forbidden_url",     HTTP 400
-│   └── DownloadError        code "download_failed",   HTTP 502
+│   ├── DownloadError        code "download_failed",   HTTP 502
+│   ├── SourceAuthError      code "source_unauthorized", HTTP 502
+│   └── SourceAPIError       code "source_api_error",  HTTP 502
 ├── ModelError               code "model_error",       HTTP 500
 ├── NotFound                 code "not_found",         HTTP 404
 ├── RequestError             code "bad_request",       HTTP 400
@@ -90,6 +92,27 @@ class DownloadError(SourceError):
 
     code = "download_failed"
     status = 502
+
+
+class SourceAuthError(SourceError):
+    """A social or vision API refused our credentials (HTTP 401/403), or they are missing."""
+
+    code = "source_unauthorized"
+
+
+class SourceAPIError(SourceError):
+    """A social or vision API failed or answered something we cannot use.
+
+    Attributes:
+        upstream_status: The HTTP status it answered, None when no answer came (time-out,
+            connection lost), so a caller knows whether a write may have happened.
+    """
+
+    code = "source_api_error"
+
+    def __init__(self, message: str, *, upstream_status: int | None = None) -> None:
+        super().__init__(message)
+        self.upstream_status = upstream_status
 
 
 class ModelError(EmokognitionError):

@@ -25,25 +25,51 @@ from emokognition.store.analyses import (
 from emokognition.store.db import Database, make_engine
 from emokognition.store.media import MediaStore
 from emokognition.store.migrate import head_revision, upgrade
-from emokognition.store.posts import find_source_post, get_cursor, record_source_post, set_cursor
+from emokognition.store.overview import (
+    BUCKETS,
+    Bucket,
+    MoodPoint,
+    count_analyses,
+    face_time_span,
+    list_sources,
+    mood_over_time,
+)
+from emokognition.store.posts import (
+    claim_reply,
+    find_post_media,
+    find_source_post,
+    get_cursor,
+    list_landmarks,
+    record_reply,
+    record_source_post,
+    release_reply,
+    set_cursor,
+)
 from emokognition.store.records import STATUSES, Analysis, JobError, Page, SourcePost, Stats
 from emokognition.store.stats import get_stats
 
 __all__ = [
+    "BUCKETS",
     "STATUSES",
     "Analysis",
+    "Bucket",
     "Database",
     "JobError",
     "MediaStore",
+    "MoodPoint",
     "Page",
     "SourcePost",
     "Stats",
     "attach_media",
     "claim_analysis",
+    "claim_reply",
+    "count_analyses",
     "count_media_users",
     "create_analysis",
     "delete_analysis",
+    "face_time_span",
     "fail_analysis",
+    "find_post_media",
     "find_source_post",
     "finish_analysis",
     "get_analysis",
@@ -51,9 +77,14 @@ __all__ = [
     "get_stats",
     "head_revision",
     "list_analyses",
+    "list_landmarks",
+    "list_sources",
     "make_engine",
+    "mood_over_time",
     "new_id",
+    "record_reply",
     "record_source_post",
+    "release_reply",
     "renew_lease",
     "resumable_analyses",
     "set_cursor",

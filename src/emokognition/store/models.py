@@ -130,13 +130,21 @@ class SourcePostRow(Base):
     post_id: Mapped[str] = mapped_column(String(128))
     media_key: Mapped[str] = mapped_column(String(256))
     account: Mapped[str | None] = mapped_column(String(256))
-    analysis_id: Mapped[str] = mapped_column(
+    # None for the landmark bot, which records a landmark instead of an emotion analysis.
+    analysis_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("analyses.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # {"name", "score", "mid"}, or {} when none was recognised; None for emotion posts.
+    landmark: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set before the reply is sent, so that no restart ever sends a second one.
+    reply_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_id: Mapped[str | None] = mapped_column(String(128))
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("source", "post_id", "media_key", name="uq_source_posts_key"),
+        Index("ix_source_posts_source_post_id", "source", "post_id"),
     )
 
 

@@ -1,4 +1,5 @@
-"""What the bot needs: source posts recorded once, and a cursor per (source, account)."""
+"""What the bot needs: source posts recorded once, replied to once, and a cursor per
+(source, account)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,11 +23,12 @@ def record_source_post(
     source: str,
     post_id: str,
     media_key: str,
-    analysis_id: str,
+    analysis_id: str | None,
     account: str | None = None,
+    landmark: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> SourcePost:
-    """Link a post's media to its analysis, once: a second call returns the first record.
+    """Link a post's media to its analysis (or landmark), once: a second call returns the first.
 
     Concurrent callers are safe: the unique (source, post_id, media_key) constraint decides,
     and the others get the first record with `created=False`.
@@ -37,6 +39,7 @@ def record_source_post(
         "media_key": media_key,
         "account": account,
         "analysis_id": analysis_id,
+        "landmark": landmark,
         "created_at": now or utcnow(),
     }
     statement = (
@@ -64,6 +67,75 @@ def find_source_post(
         )
     )
     return None if row is None else _post(row, created=False)
+
+
+def find_post_media(*, session: Session, source: str, post_id: str) -> tuple[SourcePost, ...]:
+    """Every recorded media of one post, in the order they were recorded."""
+    rows = session.scalars(
+        select(SourcePostRow)
+        .where(SourcePostRow.source == source, SourcePostRow.post_id == post_id)
+        .order_by(SourcePostRow.id)
+    )
+    return tuple(_post(row, created=False) for row in rows)
+
+
+def claim_reply(
+    *, session: Session, source: str, post_id: str, now: datetime | None = None
+) -> bool:
+    """Take the right to reply to a post: True for exactly one caller, ever (until released).
+
+    Claimed before sending, so that a process killed while sending never replies again:
+    at most once, where the alternative would be twice.
+    """
+    result = session.execute(
+        update(SourcePostRow)
+        .where(
+            SourcePostRow.source == source,
+            SourcePostRow.post_id == post_id,
+            SourcePostRow.reply_claimed_at.is_(None),
+        )
+        .values(reply_claimed_at=now or utcnow())
+    )
+    return _changed(result) > 0
+
+
+def release_reply(*, session: Session, source: str, post_id: str) -> None:
+    """Give a claim back after the source refused the reply for sure (nothing was posted)."""
+    session.execute(
+        update(SourcePostRow)
+        .where(
+            SourcePostRow.source == source,
+            SourcePostRow.post_id == post_id,
+            SourcePostRow.reply_id.is_(None),
+        )
+        .values(reply_claimed_at=None)
+    )
+
+
+def record_reply(
+    *, session: Session, source: str, post_id: str, reply_id: str, now: datetime | None = None
+) -> None:
+    """Store the id of the reply sent to a post."""
+    session.execute(
+        update(SourcePostRow)
+        .where(SourcePostRow.source == source, SourcePostRow.post_id == post_id)
+        .values(reply_id=reply_id, replied_at=now or utcnow())
+    )
+
+
+def list_landmarks(
+    *, session: Session, source: str | None = None, limit: int = 20, offset: int = 0
+) -> tuple[SourcePost, ...]:
+    """The landmark bot's results, newest first."""
+    query = select(SourcePostRow).where(SourcePostRow.landmark.is_not(None))
+    if source is not None:
+        query = query.where(SourcePostRow.source == source)
+    rows = session.scalars(
+        query.order_by(SourcePostRow.created_at.desc(), SourcePostRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return tuple(_post(row, created=False) for row in rows)
 
 
 def get_cursor(*, session: Session, source: str, account: str) -> str | None:
@@ -103,4 +175,12 @@ def _post(row: SourcePostRow, *, created: bool) -> SourcePost:
         analysis_id=row.analysis_id,
         created_at=row.created_at,
         created=created,
+        landmark=row.landmark,
+        reply_claimed_at=row.reply_claimed_at,
+        reply_id=row.reply_id,
+        replied_at=row.replied_at,
     )
+
+
+def _changed(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0

@@ -99,13 +99,21 @@ class SourcePost:
     """A post whose media was analysed; unique per (source, post_id, media_key).
 
     Attributes:
+        analysis_id: The emotion analysis; None for the landmark bot.
         created: True when this call recorded it, False when it was already there.
+        landmark: The landmark bot's result: {"name", "score", "mid"}, {} when none.
+        reply_claimed_at: When a reply was about to be sent (it is never sent twice).
+        reply_id: The reply's post id, once it was sent.
     """
 
     source: str
     post_id: str
     media_key: str
     account: str | None
-    analysis_id: str
+    analysis_id: str | None
     created_at: datetime
     created: bool
+    landmark: dict[str, Any] | None = None
+    reply_claimed_at: datetime | None = None
+    reply_id: str | None = None
+    replied_at: datetime | None = None
