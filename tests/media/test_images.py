@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from emokognition.errors import CorruptMedia, MediaError, MediaTooLarge, UnsupportedFormat
 from emokognition.media.images import array_image, decode_image
@@ -81,6 +81,16 @@ def test_exif_orientation_is_applied(portrait: Image.Image) -> None:
     image = decode_image(_encode(portrait, "JPEG", exif=exif.tobytes()))
     assert image.pixels.shape == (240, 180, 3)
     assert (image.info.width, image.info.height) == (180, 240)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillow(portrait: Image.Image, orientation: int) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(portrait, "JPEG", exif=exif.tobytes())
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    expected = np.asarray(upright)[:, :, ::-1]
+    assert np.array_equal(decode_image(data).pixels, expected)
 
 
 def test_animated_gif_gives_the_first_frame(portrait: Image.Image) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -65,9 +67,11 @@ def decode_image(data: bytes, *, max_pixels: int = 50_000_000) -> DecodedImage:
                 raise MediaTooLarge(
                     f"image is {width}x{height} = {width * height:,} pixels (limit {max_pixels:,})"
                 )
-            image.seek(0)
-            image.load()
-            pixels = _to_bgr(ImageOps.exif_transpose(image))
+            pixels = _decode_jpeg(data, image) if _plain_jpeg(data, image) else None
+            if pixels is None:
+                image.seek(0)
+                image.load()
+                pixels = _to_bgr(ImageOps.exif_transpose(image))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptMedia(f"cannot decode {fmt} image: {exc}") from exc
     height, width = pixels.shape[:2]
@@ -106,6 +110,37 @@ def array_image(array: NDArray[np.generic]) -> DecodedImage:
         pixels=pixels.astype(np.uint8, copy=False),
         info=MediaInfo(kind="image", width=width, height=height, format="array"),
     )
+
+
+# EXIF orientation -> what makes the stored pixels upright (as Pillow's exif_transpose).
+_ORIENTATIONS: dict[int, Callable[[NDArray[np.uint8]], NDArray[np.uint8]]] = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: a.transpose(1, 0, 2)[:, ::-1],
+    7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
+    8: lambda a: a.transpose(1, 0, 2)[::-1],
+}
+
+
+def _plain_jpeg(data: bytes, image: Image.Image) -> bool:
+    """An 8-bit RGB or gray JPEG that ends with its EOI marker: OpenCV decodes it faster.
+
+    OpenCV would paint a truncated JPEG grey where Pillow refuses it, so anything without its
+    end marker (ignoring a little trailing junk) takes Pillow's path.
+    """
+    return image.format == "JPEG" and image.mode in ("RGB", "L") and b"\xff\xd9" in data[-1024:]
+
+
+def _decode_jpeg(data: bytes, image: Image.Image) -> NDArray[np.uint8] | None:
+    """libjpeg-turbo straight into BGR, about twice as fast as Pillow plus a channel flip."""
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if pixels is None or pixels.shape[:2] != (image.height, image.width):
+        return None  # let Pillow say what is wrong
+    orient = _ORIENTATIONS.get(int(image.getexif().get(0x0112, 1)))
+    return np.ascontiguousarray(orient(pixels)) if orient else np.asarray(pixels, np.uint8)
 
 
 def _to_bgr(image: Image.Image) -> NDArray[np.uint8]:
