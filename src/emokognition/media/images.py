@@ -136,11 +136,12 @@ def _plain_jpeg(data: bytes, image: Image.Image) -> bool:
 def _decode_jpeg(data: bytes, image: Image.Image) -> NDArray[np.uint8] | None:
     """libjpeg-turbo straight into BGR, about twice as fast as Pillow plus a channel flip."""
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
-    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
-    if pixels is None or pixels.shape[:2] != (image.height, image.width):
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if decoded is None or decoded.shape[:2] != (image.height, image.width):
         return None  # let Pillow say what is wrong
+    pixels = np.asarray(decoded, dtype=np.uint8)
     orient = _ORIENTATIONS.get(int(image.getexif().get(0x0112, 1)))
-    return np.ascontiguousarray(orient(pixels)) if orient else np.asarray(pixels, np.uint8)
+    return np.ascontiguousarray(orient(pixels)) if orient else pixels
 
 
 def _to_bgr(image: Image.Image) -> NDArray[np.uint8]:
