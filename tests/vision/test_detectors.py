@@ -7,7 +7,7 @@ import pytest
 from numpy.typing import NDArray
 
 from emokognition.config import DETECTORS, Settings
-from emokognition.evaluation.detection import evaluate_detector
+from emokognition.evaluation.detection import evaluate_detector, greedy_matches
 from emokognition.media.load import load_image
 from emokognition.vision.boxes import iou_matrix
 from emokognition.vision.detectors import FaceDetector, create_detector
@@ -54,6 +54,18 @@ def test_default_detector_meets_the_recall_target() -> None:
     report = evaluate_detector(create_detector("blazeface"), PHOTOS, Settings(), iou=0.4)
     assert report.recall >= 0.9, report.to_dict()
     assert report.faces_on_empty == 0, report.to_dict()
+
+
+def test_tiles_find_the_small_face_the_whole_image_pass_misses() -> None:
+    pixels = _pixels("2008_002079.jpg")  # six faces of 37 to 53 px in a 500 px wide photo
+    truth = np.array(labelled_boxes()["2008_002079.jpg"], dtype=np.float64)
+
+    def matched(detector: FaceDetector) -> int:
+        found = np.array([d.box for d in detector.detect(pixels)]).reshape(-1, 4)
+        return greedy_matches(iou_matrix(truth, found), 0.4)
+
+    assert matched(create_detector("blazeface")) == len(truth) - 1
+    assert matched(create_detector("blazeface", tiles=2)) == len(truth)
 
 
 def test_haar_retries_with_relaxed_parameters_only_when_nothing_is_found() -> None:

@@ -61,6 +61,10 @@ class BlazeFace:
     also cut into overlapping square tiles run in the same batch, so that faces too small for
     the whole-image pass are still found; all detections are merged by weighted NMS.
 
+    Tiles are off by default: on ../shared/data/photos the whole-image pass alone has recall
+    0.95 and precision 1.00, two tiles per side raise recall to 1.00 at four to five times
+    the detector time (a 2x2 grid plus the whole image), which photo throughput cannot afford.
+
     Args:
         variant: "full" (faces up to ~5 m away, 192 px input) or "short" (selfies, 128 px).
         min_score: Detection threshold on the sigmoid score.
@@ -77,7 +81,7 @@ class BlazeFace:
         *,
         min_score: float = 0.5,
         nms_threshold: float = 0.3,
-        tiles: int = 2,
+        tiles: int = 0,
         threads: int = 0,
     ) -> None:
         if variant not in _VARIANTS:

@@ -22,8 +22,10 @@ class FaceDetector(Protocol):
         ...
 
 
-def create_detector(name: str, *, threads: int = 0) -> FaceDetector:
+def create_detector(name: str, *, threads: int = 0, tiles: int = 0) -> FaceDetector:
     """A new detector by name: "blazeface", "haar" or "dlib".
+
+    `tiles` (BlazeFace only) adds overlapping tiles per side for small faces in large images.
 
     Raises:
         ValueError: Unknown name.
@@ -31,7 +33,7 @@ def create_detector(name: str, *, threads: int = 0) -> FaceDetector:
     if name == "blazeface":
         from emokognition.vision.blazeface import BlazeFace
 
-        return BlazeFace(threads=threads)
+        return BlazeFace(tiles=tiles, threads=threads)
     if name == "haar":
         from emokognition.vision.haar import HaarDetector
 
