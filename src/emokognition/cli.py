@@ -30,7 +30,7 @@ from rich.text import Text
 
 from emokognition import __version__
 from emokognition.config import DETECTORS, Settings, get_settings
-from emokognition.errors import EmokognitionError
+from emokognition.errors import ConfigError, EmokognitionError
 from emokognition.media.load import is_url
 from emokognition.vision.faces import EMOTIONS
 
@@ -465,6 +465,7 @@ def _service_commands(commands: Any) -> None:
     downgrade.set_defaults(run=_run_db_downgrade)
     current = actions.add_parser("current", help="the database's revision and the newest")
     current.set_defaults(run=_run_db_current)
+    _daemon_command(commands)
 
 
 def _service_logging(log_format: str, verbose: bool) -> None:
@@ -530,6 +531,51 @@ def _run_db_current(args: argparse.Namespace) -> int:
         f"revision {current or 'none'} (newest {head_revision()})"
     )
     return 0
+
+
+# --- daemon (the bot) ------------------------------------------------------------------------
+
+
+def _daemon_command(commands: Any) -> None:
+    daemon = commands.add_parser(
+        "daemon", help="the bot: analyse the pictures that mention an account, record, reply"
+    )
+    daemon.add_argument("--source", choices=("twitter", "mastodon"), required=True)
+    daemon.add_argument(
+        "--bot",
+        choices=("emokognition", "landmark"),
+        default=None,
+        help="reply with emotions or with the landmark (default: TwitterBotType)",
+    )
+    daemon.add_argument(
+        "--once", action="store_true", help="answer the new mentions, then exit (for cron)"
+    )
+    daemon.add_argument(
+        "--interval", type=float, default=None, help="seconds between polls (default 60)"
+    )
+    daemon.add_argument("--no-reply", action="store_true", help="record without replying")
+    daemon.add_argument("--log-format", choices=("text", "json"), default="text")
+    daemon.set_defaults(run=_run_daemon)
+
+
+def _run_daemon(args: argparse.Namespace) -> int:
+    from emokognition.sources import create_daemon
+
+    _service_logging(args.log_format, args.verbose)
+    # httpx logs every URL at INFO; some carry tokens in their query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if args.interval is not None and args.interval < 0:
+        raise ConfigError("--interval must not be negative")
+    daemon = create_daemon(
+        get_settings(),
+        args.source,
+        bot=args.bot,
+        once=args.once,
+        interval=args.interval,
+        reply=not args.no_reply,
+    )
+    return daemon.run()
 
 
 __all__ = ["main"]

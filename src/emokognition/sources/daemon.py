@@ -1,0 +1,286 @@
+"""The bot's loop: poll mentions, record each picture once, reply once, advance the cursor.
+
+Exactly once, across restarts and kills:
+1. a picture is recorded with its post in one transaction (the unique source post decides);
+2. the reply is claimed in the database before it is sent, and its id stored after;
+3. the cursor moves past a mention only when 1 and 2 are done.
+A restart thus redoes what was recorded but not replied; a kill while sending leaves a claim
+without reply id, which is never sent again (at most once, logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from emokognition.config import Settings
+from emokognition.errors import (
+    MediaError,
+    NotFound,
+    SourceAPIError,
+    SourceAuthError,
+    SourceError,
+    Unavailable,
+    UnsupportedFormat,
+)
+from emokognition.media.download import download
+from emokognition.media.sniff import IMAGE_FORMATS, sniff_format
+from emokognition.sources.mentions import MediaRef, Mention, MentionSource
+from emokognition.sources.recognition import PostMedia, Recognizer
+from emokognition.sources.replies import emotion_reply, landmark_reply
+from emokognition.sources.vision import LandmarkRecognizer
+from emokognition.store import (
+    Database,
+    SourcePost,
+    claim_reply,
+    find_post_media,
+    find_source_post,
+    get_cursor,
+    record_reply,
+    record_source_post,
+    release_reply,
+    set_cursor,
+)
+
+logger = logging.getLogger(__name__)
+
+BotType = Literal["emokognition", "landmark"]
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonOptions:
+    """How the daemon runs.
+
+    Attributes:
+        bot: "emokognition" replies with emotions, "landmark" with the landmark seen.
+        once: Poll until no new mention is left, then return.
+        interval: Seconds between polls otherwise.
+        reply: False records without replying.
+        initial_cursor: Where to start when no cursor is stored ("" for every mention).
+    """
+
+    bot: BotType = "emokognition"
+    once: bool = False
+    interval: float = 60.0
+    reply: bool = True
+    initial_cursor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """A recorded picture of a mention, with what the reply says about it."""
+
+    post: SourcePost
+    result: dict[str, Any] | None = None
+
+
+class Daemon:
+    """Watches one source's mentions and answers them; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        source: MentionSource,
+        database: Database,
+        settings: Settings,
+        options: DaemonOptions,
+        recognizer: Recognizer | None = None,
+        landmarks: LandmarkRecognizer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if (recognizer if options.bot == "emokognition" else landmarks) is None:
+            raise ValueError(f"the {options.bot} bot needs its recognizer")
+        self.source = source
+        self.database = database
+        self.settings = settings
+        self.options = options
+        self.recognizer = recognizer
+        self.landmarks = landmarks
+        self._sleep = sleep
+
+    def run(self) -> int:
+        """Poll and answer; with `once`, return 0 when no new mention is left.
+
+        Raises:
+            SourceAuthError: Credentials refused (never retried).
+            SourceAPIError, Unavailable: With `once`, a poll failed after its retries.
+        """
+        self.source.start()
+        cursor = self._first_cursor()
+        logger.info(
+            "%s bot on %s (account %s) from %s",
+            self.options.bot,
+            self.source.name,
+            self.source.account,
+            cursor or "the newest mentions",
+        )
+        while True:
+            try:
+                mentions = self.source.mentions(cursor)
+                for mention in mentions:
+                    self.process(mention)
+                    self._save_cursor(mention.cursor)
+                    cursor = mention.cursor
+            except (SourceAPIError, Unavailable) as exc:
+                if self.options.once:
+                    raise
+                logger.warning(
+                    "%s: %s; polling again in %g s", self.source.name, exc, self.options.interval
+                )
+                mentions = []
+            if self.options.once and not mentions:
+                return 0
+            if not self.options.once:
+                self._sleep(self.options.interval)
+
+    def process(self, mention: Mention) -> list[Handled]:
+        """Record every picture of a mention once and reply once; returns what was recorded."""
+        handled = [h for h in (self._handle(mention, media) for media in mention.media) if h]
+        if not mention.media:
+            logger.debug("%s post %s: no media", self.source.name, mention.post_id)
+        elif not handled:
+            logger.info("%s post %s: nothing to analyse", self.source.name, mention.post_id)
+        elif self.options.reply:
+            self._reply(mention, handled)
+        return handled
+
+    def _handle(self, mention: Mention, media: MediaRef) -> Handled | None:
+        where = f"{self.source.name} post {mention.post_id} media {media.key}"
+        if media.problem:
+            logger.warning("%s skipped: %s", where, media.problem)
+            return None
+        try:
+            with self.database.session() as session:
+                post = find_source_post(
+                    session=session,
+                    source=self.source.name,
+                    post_id=mention.post_id,
+                    media_key=media.key,
+                )
+            if post is None:
+                post = self._record(mention, media)
+            if post.analysis_id is None or self.recognizer is None:
+                return Handled(post)
+            outcome = self.recognizer.outcome(post.analysis_id)
+        except SourceAuthError:
+            raise
+        except (MediaError, SourceError, NotFound) as exc:
+            logger.warning("%s skipped: %s", where, exc.message)
+            return None
+        if outcome.result is None:
+            logger.warning("%s: analysis %s failed: %s", where, outcome.analysis_id, outcome.error)
+            return None
+        return Handled(post, outcome.result)
+
+    def _record(self, mention: Mention, media: MediaRef) -> SourcePost:
+        data, fmt = self._download(media)
+        picture = PostMedia(
+            source=self.source.name,
+            post_id=mention.post_id,
+            media_key=media.key,
+            account=self.source.account,
+            data=data,
+            format=fmt,
+        )
+        if self.recognizer is not None and self.options.bot == "emokognition":
+            return self.recognizer.record(picture)
+        landmarks = self.landmarks
+        if landmarks is None:  # excluded by __init__
+            raise ValueError("no landmark recognizer")
+        landmark = landmarks.recognise(data)
+        with self.database.session() as session:
+            return record_source_post(
+                session=session,
+                source=picture.source,
+                post_id=picture.post_id,
+                media_key=picture.media_key,
+                account=picture.account,
+                analysis_id=None,
+                landmark=landmark.to_dict() if landmark else {},
+            )
+
+    def _download(self, media: MediaRef) -> tuple[bytes, str]:
+        url = media.url or ""
+        trusted = urlsplit(url).hostname in self.source.api_hosts
+        data = download(
+            url,
+            max_bytes=self.settings.max_download_bytes,
+            timeout=self.settings.download_timeout,
+            allow_private=self.settings.allow_private_urls
+            or (self.settings.allow_private_api_media and trusted),
+        )
+        fmt = sniff_format(data[:64])
+        if fmt not in IMAGE_FORMATS:
+            raise UnsupportedFormat(
+                f"{media.kind} is not an image ({', '.join(IMAGE_FORMATS)}): "
+                f"got {fmt or 'unknown bytes'}"
+            )
+        return data, fmt
+
+    def _reply(self, mention: Mention, handled: list[Handled]) -> None:
+        name, post_id = self.source.name, mention.post_id
+        if self.options.bot == "landmark":
+            text = landmark_reply(mention.author, (h.post.landmark or {} for h in handled))
+        else:
+            text = emotion_reply(mention.author, (h.result or {} for h in handled))
+        with self.database.session() as session:
+            claimed = claim_reply(session=session, source=name, post_id=post_id)
+            recorded = find_post_media(session=session, source=name, post_id=post_id)
+        if not claimed:
+            replies = {p.reply_id for p in recorded if p.reply_id}
+            if replies:
+                logger.info("%s post %s: already replied (%s)", name, post_id, ", ".join(replies))
+            else:
+                logger.warning(
+                    "%s post %s: a reply was being sent when a previous run stopped; "
+                    "not sending it again, so that it is never sent twice",
+                    name,
+                    post_id,
+                )
+            return
+        try:
+            reply_id = self.source.reply(mention, text)
+        except SourceAPIError as exc:
+            self._reply_failed(mention, exc)
+            return
+        except SourceAuthError:
+            with self.database.session() as session:
+                release_reply(session=session, source=name, post_id=post_id)
+            raise
+        with self.database.session() as session:
+            record_reply(session=session, source=name, post_id=post_id, reply_id=reply_id)
+        logger.info(
+            "%s post %s: %d media recorded, replied %s", name, post_id, len(handled), reply_id
+        )
+
+    def _reply_failed(self, mention: Mention, exc: SourceAPIError) -> None:
+        name, post_id = self.source.name, mention.post_id
+        if exc.upstream_status is not None and exc.upstream_status < 500:
+            # Refused for sure: nothing was posted, so a later delivery may try again.
+            with self.database.session() as session:
+                release_reply(session=session, source=name, post_id=post_id)
+            logger.warning("%s post %s: reply refused: %s", name, post_id, exc.message)
+            return
+        logger.warning(
+            "%s post %s: reply may or may not have been posted (%s); not sending it again",
+            name,
+            post_id,
+            exc.message,
+        )
+
+    def _first_cursor(self) -> str | None:
+        with self.database.session() as session:
+            stored = get_cursor(
+                session=session, source=self.source.name, account=self.source.account
+            )
+        return stored or self.options.initial_cursor or None
+
+    def _save_cursor(self, value: str) -> None:
+        with self.database.session() as session:
+            set_cursor(
+                session=session, source=self.source.name, account=self.source.account, value=value
+            )
