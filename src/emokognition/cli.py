@@ -567,15 +567,15 @@ def _run_daemon(args: argparse.Namespace) -> int:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     if args.interval is not None and args.interval < 0:
         raise ConfigError("--interval must not be negative")
-    daemon = create_daemon(
+    with create_daemon(
         get_settings(),
         args.source,
         bot=args.bot,
         once=args.once,
         interval=args.interval,
         reply=not args.no_reply,
-    )
-    return daemon.run()
+    ) as daemon:
+        return daemon.run()
 
 
 __all__ = ["main"]

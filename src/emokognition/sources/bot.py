@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from emokognition.config import Settings
-from emokognition.jobs import JobContext
+from emokognition.jobs import Analyzers, JobContext
 from emokognition.sources.credentials import TwitterCredentials
 from emokognition.sources.daemon import BotType, Daemon, DaemonOptions
 from emokognition.sources.http import ApiClient, RetryPolicy
@@ -14,7 +14,7 @@ from emokognition.sources.mentions import MentionSource
 from emokognition.sources.recognition import LocalRecognizer, Recognizer, ServiceRecognizer
 from emokognition.sources.twitter import TwitterSource
 from emokognition.sources.vision import LandmarkRecognizer
-from emokognition.store import Database, upgrade
+from emokognition.store import Database, MediaStore, upgrade
 
 SourceName = Literal["twitter", "mastodon"]
 SOURCES: tuple[SourceName, ...] = ("twitter", "mastodon")
@@ -57,7 +57,13 @@ def create_daemon(
             settings.api_url, database, ApiClient("service", policy), token=settings.api_token
         )
     else:
-        recognizer = LocalRecognizer(JobContext.create(settings))
+        context = JobContext(
+            settings=settings,
+            database=database,
+            media=MediaStore(settings.media_path),
+            analyzers=Analyzers(settings),
+        )
+        recognizer = LocalRecognizer(context)
     initial = settings.initial_tweet_id if source == "twitter" else settings.mastodon_since_id
     options = DaemonOptions(
         bot=bot,

@@ -102,6 +102,20 @@ class Daemon:
         self.landmarks = landmarks
         self._sleep = sleep
 
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP clients and the database connections."""
+        self.source.close()
+        for part in (self.recognizer, self.landmarks):
+            if part is not None:
+                part.close()
+        self.database.dispose()
+
     def run(self) -> int:
         """Poll and answer; with `once`, return 0 when no new mention is left.
 

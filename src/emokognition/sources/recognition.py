@@ -57,6 +57,8 @@ class Recognizer(Protocol):
     def outcome(self, analysis_id: str) -> Recognition:
         """The analysis, finished (run here, or waited for)."""
 
+    def close(self) -> None: ...
+
 
 class LocalRecognizer:
     """Runs analyses in this process, through the same job function as the service."""
@@ -64,6 +66,9 @@ class LocalRecognizer:
     def __init__(self, context: JobContext, *, sleep: Any = time.sleep) -> None:
         self.context = context
         self._sleep = sleep
+
+    def close(self) -> None:
+        """Nothing to close: the context's database belongs to the daemon."""
 
     def record(self, media: PostMedia) -> SourcePost:
         sha256 = self.context.media.put(media.data)
@@ -129,6 +134,9 @@ class ServiceRecognizer:
         self._poll = poll
         self._wait = wait
         self._sleep = sleep
+
+    def close(self) -> None:
+        self.client.close()
 
     def record(self, media: PostMedia) -> SourcePost:
         body = self.client.json(

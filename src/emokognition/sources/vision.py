@@ -64,6 +64,9 @@ class LandmarkRecognizer:
             account_file=settings.google_application_credentials,
         )
 
+    def close(self) -> None:
+        self.client.close()
+
     def recognise(self, image: bytes) -> Landmark | None:
         """The most likely landmark in an encoded image, or None when it sees none.
 
