@@ -96,12 +96,12 @@ class FakeApis:
         self.users[author_id] = author
         post: dict[str, Any] = {"id": str(post_id), "text": "@moodbot look", "author_id": author_id}
         if media:
-            post["attachments"] = {"media_keys": [key for key, _, _ in media]}
-        for key, kind, name in media or []:
-            item: dict[str, Any] = {"media_key": key, "type": kind}
+            post["attachments"] = {"media_keys": [m[0] for m in media]}
+        for media_key, kind, name in media or []:
+            item: dict[str, Any] = {"media_key": media_key, "type": kind}
             if name is not None:
                 item["url" if kind == "photo" else "preview_image_url"] = f"{self.url}/media/{name}"
-            self.media[key] = item
+            self.media[media_key] = item
         self.tweets.append(post)
 
     def add_notification(
@@ -183,8 +183,7 @@ class FakeApis:
             return _json(401, {"title": "Unauthorized"})
         if route == "tweet" and not (
             auth == f"Bearer {USER_TOKEN}"
-            or auth.startswith("OAuth ")
-            and 'oauth_signature="' in auth
+            or (auth.startswith("OAuth ") and 'oauth_signature="' in auth)
         ):
             return _json(403, {"title": "Forbidden"})
         if route in ("verify", "notifications", "status") and auth != f"Bearer {MASTODON_TOKEN}":
@@ -246,9 +245,8 @@ class FakeApis:
         headers = {}
         if page and len(matching) > limit:
             # Like Mastodon: the next (older) page by max_id, without since_id.
-            headers["Link"] = (
-                f'<{self.url}/api/v1/notifications?max_id={page[-1]["id"]}&limit={limit}>; rel="next"'
-            )
+            older = f"{self.url}/api/v1/notifications?max_id={page[-1]['id']}&limit={limit}"
+            headers["Link"] = f'<{older}>; rel="next"'
         status, payload, _ = _json(200, page)
         return status, payload, headers
 

@@ -69,13 +69,8 @@ def test_mentions_are_analysed_recorded_and_replied_once_oldest_first(
     # Replies are signed with OAuth 1.0a (the credentials file has the four keys).
     assert all(r.headers["Authorization"].startswith("OAuth ") for r in fake.requests_to("tweet"))
 
-    assert [len(recorded(settings, "twitter", p)) for p in "101 102 103 104 105".split()] == [
-        1,
-        2,
-        0,
-        1,
-        1,
-    ]
+    counts = [len(recorded(settings, "twitter", str(p))) for p in range(101, 106)]
+    assert counts == [1, 2, 0, 1, 1]
     posts = recorded(settings, "twitter", "102")
     assert all(p.reply_id and p.reply_claimed_at and p.account == BOT_USER_ID for p in posts)
     assert cursor(settings, "twitter", BOT_USER_ID) == "105"
