@@ -90,8 +90,8 @@ class FakeApis:
     ) -> None:
         """A mention by `author` with media (key, type, file name or None for no URL)."""
         author_id = f"u{len(self.users) + 1}"
-        for known_id, name in self.users.items():
-            if name == author:
+        for known_id, known in self.users.items():
+            if known == author:
                 author_id = known_id
         self.users[author_id] = author
         post: dict[str, Any] = {"id": str(post_id), "text": "@moodbot look", "author_id": author_id}
