@@ -69,6 +69,11 @@ class FakeApis:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self) -> None:
+                # Clients close kept-alive connections (or are killed) whenever they like.
+                with contextlib.suppress(ConnectionError):
+                    super().handle()
+
             def do_GET(self) -> None:  # the stdlib's name
                 fake._serve(self, "GET")
 
