@@ -105,6 +105,17 @@ def test_eval_faces(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["detector"] == "blazeface" and report["recall"] >= 0.9
 
 
+def test_tiles_raise_recall(capsys: pytest.CaptureFixture[str]) -> None:
+    recall = {}
+    for tiles in ("0", "2"):
+        code, out, _ = _run(capsys, "eval", "faces", str(PHOTOS), "--tiles", tiles, "-f", "json")
+        assert code == 0
+        recall[tiles] = json.loads(out)["recall"]
+    assert recall["0"] < recall["2"] == 1.0
+    code, _, err = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"), "--tiles", "-1")
+    assert code != 0 and "--tiles" in err
+
+
 def test_entry_point_is_installed() -> None:
     done = subprocess.run(
         [str(Path(sys.executable).with_name("emokognition")), "--version"],

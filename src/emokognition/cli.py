@@ -59,6 +59,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+_TILES_HELP = "BlazeFace tiles per side on photos, for small faces (default: EMOKOGNITION_TILES)"
+
+
+def _photo_settings(args: argparse.Namespace) -> Settings:
+    """The settings with the command line's `--tiles`, when given."""
+    settings = get_settings()
+    if args.tiles is None:
+        return settings
+    if args.tiles < 0:
+        raise EmokognitionError("--tiles must not be negative")
+    return settings.model_copy(update={"tiles": args.tiles})
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emokognition", description=__doc__)
     parser.add_argument("--version", action="version", version=f"emokognition {__version__}")
@@ -69,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
     analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
     analyze.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    analyze.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
     analyze.add_argument(
         "--annotate",
         type=Path,
@@ -88,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
     faces.add_argument("path", type=Path)
     faces.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    faces.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
     faces.add_argument("--iou", type=float, default=0.4)
     faces.add_argument("-f", "--format", choices=("table", "json"), default="table")
     faces.set_defaults(run=_run_eval_faces)
@@ -131,7 +146,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     many = len(inputs) > 1
     if args.annotate and many:
         args.annotate.mkdir(parents=True, exist_ok=True)
-    analyzer = Analyzer(args.detector)
+    analyzer = Analyzer(args.detector, settings=_photo_settings(args))
     outcomes: list[_Outcome] = []
     for item in _progress(inputs, show=many and not args.quiet):
         try:
@@ -420,8 +435,10 @@ def _run_eval_faces(args: argparse.Namespace) -> int:
     from emokognition.evaluation import evaluate_detector
     from emokognition.vision.detectors import create_detector
 
-    settings = get_settings()
-    detector = create_detector(args.detector or settings.detector, threads=settings.threads)
+    settings = _photo_settings(args)
+    detector = create_detector(
+        args.detector or settings.detector, threads=settings.threads, tiles=settings.tiles
+    )
     report = evaluate_detector(detector, args.path, settings, iou=args.iou)
     if args.format == "json":
         sys.stdout.write(

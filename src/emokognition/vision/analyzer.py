@@ -50,7 +50,7 @@ class Analyzer:
         self.settings = settings or get_settings()
         chosen = detector or self.settings.detector
         self.detector = (
-            create_detector(chosen, threads=self.settings.threads)
+            create_detector(chosen, threads=self.settings.threads, tiles=self.settings.tiles)
             if isinstance(chosen, str)
             else chosen
         )
