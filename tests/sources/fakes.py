@@ -12,6 +12,7 @@ import json
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +31,7 @@ class Received:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: Message  # case-insensitive, like HTTP
     body: Any
 
 
@@ -86,7 +87,7 @@ class FakeApis:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     # --- scripting ---------------------------------------------------------------------------
 
@@ -163,9 +164,7 @@ class FakeApis:
             with contextlib.suppress(ValueError):
                 body = json.loads(raw) if raw else None
             route = _route(method, parts.path)
-            received = Received(
-                method, parts.path, parse_qs(parts.query), dict(request.headers), body
-            )
+            received = Received(method, parts.path, parse_qs(parts.query), request.headers, body)
             with self._lock:
                 self.received.append(received)
                 self.hits[route] += 1
