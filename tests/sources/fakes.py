@@ -136,6 +136,7 @@ class FakeApis:
         return {"id": attachment_id, "type": "image", "url": f"{self.url}/media/{name}"}
 
     def hold(self, route: str) -> None:
+        """Hold requests to a route ("tweet") or a path ("/media/group.jpg") until release()."""
         self.held.add(route)
         self._release.clear()
 
@@ -172,9 +173,10 @@ class FakeApis:
             if failure is not None:
                 _send(request, failure.status, failure.body, failure.headers)
                 return
-            if route in self.held:
+            held = route if route in self.held else parts.path if parts.path in self.held else None
+            if held is not None:
                 with self._lock:
-                    self.waiting[route] += 1
+                    self.waiting[held] += 1
                 while not self._release.wait(0.05):
                     if self._closing.is_set():
                         return
