@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck bench eval models clean
+.PHONY: install run test lint typecheck chromium bench eval models clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/python -m pytest -q
+
+# The pages' browser tests drive Debian's Chromium (never a Playwright browser download).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 eval: install
 	$(BIN)/emokognition eval fer2013 $(SHARED)/fer2013/publictest.npz

@@ -79,9 +79,20 @@ def list_analyses(
     offset: int = 0,
     source: str | None = None,
     status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Page:
-    """Analyses newest first, without their results (`result` is None)."""
+    """Analyses newest first, without their results (`result` is None).
+
+    Args:
+        since: Only analyses created at or after this (aware) time.
+        until: Only analyses created before this (aware) time.
+    """
     where = _filters(source=source, status=status)
+    if since is not None:
+        where.append(AnalysisRow.created_at >= since)
+    if until is not None:
+        where.append(AnalysisRow.created_at < until)
     total = session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
     columns = [c for c in AnalysisRow.__table__.c if c.name != "result"]
     rows = session.execute(

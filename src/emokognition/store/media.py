@@ -25,15 +25,7 @@ class MediaStore:
         target = self.path(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-            Path(temporary).replace(target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, data)
         return digest
 
     def path(self, sha256: str) -> Path:
@@ -64,3 +56,17 @@ class MediaStore:
 
     def __contains__(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write a whole file or nothing: readers never see a partial one, and of concurrent
+    writers of the same file the last one wins."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.concurrency import run_in_threadpool
 
@@ -67,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(system_router)
     app.include_router(pages_router)
+    # The pages' own CSS, JS and vendored chart library: nothing is loaded from elsewhere.
+    static = StaticFiles(directory=str(files("emokognition.web") / "static"))
+    app.mount("/static", static, name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + _BODY_OVERHEAD)
     app.add_middleware(AccessLog, metrics=HttpMetrics(registry))
     return app

@@ -1,13 +1,12 @@
-"""HTML pages (Jinja2 templates in web/templates): for now a placeholder home page.
-
-The mood dashboard, one analysis, and the upload form come here, one module per page.
-"""
+"""HTML pages (Jinja2 templates in web/templates, assets in web/static), one module per page:
+the mood dashboard, one analysis, the upload form, stored media, and sign-in for private reads."""
 
 from fastapi import APIRouter
 
-from emokognition.web.pages import home
+from emokognition.web.pages import access, analysis, dashboard, media, upload
 
 pages_router = APIRouter(include_in_schema=False)
-pages_router.include_router(home.router)
+for _module in (dashboard, analysis, media, upload, access):
+    pages_router.include_router(_module.router)
 
 __all__ = ["pages_router"]

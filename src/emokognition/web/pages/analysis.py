@@ -1,0 +1,148 @@
+"""`/analyses/{id}`: one analysis: faces boxed on the picture with their seven probabilities,
+or a video's player with each track's emotions over time; live while queued or running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from emokognition.store import Analysis
+from emokognition.vision.faces import EMOTIONS
+from emokognition.web.deps import ServiceDep
+from emokognition.web.pages.access import PageRead
+from emokognition.web.pages.routing import PageRoute
+from emokognition.web.pages.templating import render
+
+router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
+
+AnalysisId = Annotated[str, PathParam(max_length=64)]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceView:
+    """One face of a picture, numbered from 1 in the order of the result."""
+
+    number: int
+    box: tuple[int, int, int, int]
+    main: str
+    alternative: str
+    emotions: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackView:
+    """One face followed through a video: when, how long, its mean emotions, its timeline.
+
+    Attributes:
+        times: Seconds of the analysed frames it is in.
+        series: Per emotion, its probability in each of those frames.
+    """
+
+    id: int
+    start: float
+    end: float
+    frames: int
+    main: str
+    alternative: str
+    emotions: dict[str, float]
+    times: tuple[float, ...]
+    series: dict[str, tuple[float, ...]]
+
+    def chart(self) -> dict[str, Any]:
+        series = {emotion: list(values) for emotion, values in self.series.items()}
+        return {"id": self.id, "t": list(self.times), "series": series}
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisView:
+    """What the analysis page shows; `faces` for a picture, `tracks` for a video."""
+
+    analysis: Analysis
+    width: int
+    height: int
+    has_media: bool = True
+    faces: tuple[FaceView, ...] = ()
+    tracks: tuple[TrackView, ...] = ()
+    duration: float | None = None
+
+    @property
+    def label_size(self) -> float:
+        """Box label height in image pixels: readable whatever the image's resolution."""
+        return max(12.0, max(self.width, self.height) / 32)
+
+    def alt_text(self) -> str:
+        if not self.faces:
+            return "The analysed picture: no face found."
+        found = ", ".join(f"face {f.number} {f.main}" for f in self.faces)
+        return f"The analysed picture with {len(self.faces)} faces boxed: {found}."
+
+
+def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView:
+    """The page's view of an analysis; `has_media`: its picture or video is still stored."""
+    result = analysis.result or {}
+    media = result.get("media", {})
+    width, height = int(media.get("width") or 0), int(media.get("height") or 0)
+    if media.get("kind") == "video":
+        return AnalysisView(
+            analysis=analysis,
+            width=width,
+            height=height,
+            has_media=has_media,
+            tracks=_tracks(result),
+            duration=media.get("duration"),
+        )
+    faces = tuple(
+        FaceView(
+            number=number,
+            box=(int(x), int(y), int(w), int(h)),
+            main=face["main"],
+            alternative=face["alternative"],
+            emotions={e: float(face["emotions"][e]) for e in EMOTIONS},
+        )
+        for number, face in enumerate(result.get("faces", []), start=1)
+        for x, y, w, h in [face["box"]]
+    )
+    return AnalysisView(
+        analysis=analysis, width=width, height=height, has_media=has_media, faces=faces
+    )
+
+
+@router.get("/analyses/{analysis_id}")
+async def analysis_page(request: Request, analysis_id: AnalysisId, service: ServiceDep) -> Response:
+    analysis = await run_in_threadpool(service.get, analysis_id)
+    stored = analysis.media_sha256 is not None and analysis.media_sha256 in service.context.media
+    view = analysis_view(analysis, has_media=stored)
+    return render(request, "analysis.html", {"view": view})
+
+
+def _tracks(result: dict[str, Any]) -> tuple[TrackView, ...]:
+    times: dict[int, list[float]] = {}
+    series: dict[int, dict[str, list[float]]] = {}
+    for frame in result.get("frames", []):
+        for face in frame.get("faces", []):
+            track = face.get("track")
+            if track is None:
+                continue
+            times.setdefault(track, []).append(float(frame["t"]))
+            per_emotion = series.setdefault(track, {e: [] for e in EMOTIONS})
+            for emotion in EMOTIONS:
+                per_emotion[emotion].append(round(float(face["emotions"][emotion]), 4))
+    return tuple(
+        TrackView(
+            id=int(track["id"]),
+            start=float(track["start"]),
+            end=float(track["end"]),
+            frames=int(track["frames"]),
+            main=track["main"],
+            alternative=track["alternative"],
+            emotions={e: float(track["emotions"][e]) for e in EMOTIONS},
+            times=tuple(times.get(track["id"], ())),
+            series={e: tuple(v) for e, v in series.get(track["id"], {}).items()},
+        )
+        for track in result.get("tracks", [])
+    )

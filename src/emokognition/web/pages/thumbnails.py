@@ -1,0 +1,65 @@
+"""Small JPEG previews of stored media for the dashboard's lists, made once and kept on disk.
+
+A list of 20 analyses must not send 20 full photos: each preview is at most
+`THUMBNAIL_SIZE` pixels on its longer side, cached under the data directory by media digest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import av.error
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from emokognition.errors import CorruptMedia
+from emokognition.media.images import decode_image
+from emokognition.store.media import write_atomically
+from emokognition.video.probe import media_error
+
+THUMBNAIL_SIZE = 320
+_JPEG_QUALITY = 80
+
+
+def thumbnail(media: Path, *, sha256: str, kind: str, cache: Path, max_pixels: int) -> Path:
+    """The preview of stored `media` (an image, or a video's first frame); made when missing.
+
+    Raises:
+        CorruptMedia: The media cannot be decoded (a `MediaError` subclass for other reasons).
+    """
+    target = cache / sha256[:2] / f"{sha256}-{THUMBNAIL_SIZE}.jpg"
+    if target.exists():
+        return target
+    if kind == "video":
+        pixels = _first_frame(media)
+    else:
+        pixels = decode_image(media.read_bytes(), max_pixels=max_pixels).pixels
+    ok, encoded = cv2.imencode(
+        ".jpg", _shrink(pixels, THUMBNAIL_SIZE), [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY]
+    )
+    if not ok:
+        raise CorruptMedia(f"cannot encode a preview of {sha256[:12]}...")
+    write_atomically(target, encoded.tobytes())
+    return target
+
+
+def _shrink(pixels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
+    """(H, W, 3) BGR scaled so that its longer side is at most `size` (never enlarged)."""
+    height, width = pixels.shape[:2]
+    scale = size / max(height, width)
+    if scale >= 1:
+        return pixels
+    shape = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(cv2.resize(pixels, shape, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _first_frame(path: Path) -> NDArray[np.uint8]:
+    try:
+        with av.open(str(path), mode="r") as container:
+            for frame in container.decode(video=0):
+                return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+    except av.error.FFmpegError as exc:
+        raise media_error(exc, "cannot read the video's first frame") from exc
+    raise CorruptMedia("the video has no frame to preview")
