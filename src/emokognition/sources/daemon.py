@@ -142,9 +142,7 @@ class Daemon:
             except (SourceAPIError, Unavailable) as exc:
                 if self.options.once:
                     raise
-                logger.warning(
-                    "%s: %s; polling again in %g s", self.source.name, exc, self.options.interval
-                )
+                logger.warning("%s; polling again in %g s", exc.message, self.options.interval)
                 mentions = []
             if self.options.once and not mentions:
                 return 0

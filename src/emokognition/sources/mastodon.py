@@ -136,8 +136,10 @@ def _mention(notification: Any) -> Mention | None:
 
 
 def _media(attachment: dict[str, Any]) -> MediaRef:
-    key = str(attachment.get("id", ""))
+    key = str(attachment.get("id") or "")
     kind = str(attachment.get("type", "unknown"))
+    if not key:
+        return MediaRef(key, kind, None, problem=f"{kind} attachment without id")
     field = _PICTURE_FIELDS.get(kind)
     if field is None:
         return MediaRef(key, kind, None, problem=f"{kind} attachment is no image")

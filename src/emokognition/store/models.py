@@ -136,7 +136,7 @@ class SourcePostRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # {"name", "score", "mid"}, or {} when none was recognised; None for emotion posts.
-    landmark: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    landmark: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # Set before the reply is sent, so that no restart ever sends a second one.
     reply_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_id: Mapped[str | None] = mapped_column(String(128))
