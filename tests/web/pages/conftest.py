@@ -16,7 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    sync_playwright,
+)
 
 from emokognition.config import Settings
 from emokognition.web import create_app
@@ -122,20 +129,32 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh desktop-sized tab; a JavaScript error, a dialog or a failed asset fails the
-    test."""
+    """A fresh desktop-sized tab; a JavaScript error, a dialog, a failed asset, a request to
+    another host or a console error (a CSP violation) fails the test."""
     context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
 
-    def check(response: Response) -> None:
+    def check_response(response: Response) -> None:
         # Pages' own statuses are the tests' to check; a failed asset is always a bug.
         if response.status >= 400 and response.request.resource_type != "document":
             problems.append(f"{response.status} {response.url}")
 
-    page.on("response", check)
+    def check_request(request: Request) -> None:
+        # Nothing from elsewhere: no CDN, no font service, no tracker.
+        if not request.url.startswith(("http://127.0.0.1:", "data:")):
+            problems.append(f"third-party request: {request.url}")
+
+    def check_console(message: ConsoleMessage) -> None:
+        # Content-Security-Policy violations land here; failed loads are checked above.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    page.on("response", check_response)
+    page.on("request", check_request)
+    page.on("console", check_console)
     yield page
     context.close()
     assert not problems, problems

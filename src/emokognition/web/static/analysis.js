@@ -18,6 +18,7 @@
     if (!window.emoCharts) return;
     const meta = JSON.parse(root.querySelector("#timeline-data").textContent);
     const xRange = meta.duration ? [0, meta.duration] : null;
+    const playheads = [];
     root.querySelectorAll("li.track").forEach((item) => {
       const data = JSON.parse(item.querySelector(".track-data").textContent);
       const element = item.querySelector(".timeline");
@@ -31,8 +32,21 @@
         const box = chart.over.getBoundingClientRect();
         seek(player, chart.posToVal(event.clientX - box.left, "x"));
       });
+      // Where the video is now, on every timeline.
+      const playhead = document.createElement("div");
+      playhead.className = "playhead";
+      chart.over.appendChild(playhead);
+      playheads.push([chart, playhead]);
       element.dataset.ready = "true";
     });
+    const follow = () => {
+      playheads.forEach(([chart, playhead]) => {
+        playhead.style.left = chart.valToPos(player.currentTime, "x") + "px";
+      });
+    };
+    player.addEventListener("timeupdate", follow);
+    player.addEventListener("seeked", follow);
+    follow();
   }
 
   function poll(root) {
