@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from emokognition.config import Settings
 from emokognition.sources import Daemon, create_daemon
@@ -112,19 +114,22 @@ def run_once(settings: Settings, source: str = "twitter", **options: Any) -> Dae
     return daemon
 
 
-def recorded(settings: Settings, source: str, post_id: str) -> tuple[SourcePost, ...]:
+@contextmanager
+def session_of(settings: Settings) -> Iterator[Session]:
+    """A session on the settings' database, disposed of afterwards."""
     database = Database(settings.database_url)
     try:
         with database.session() as session:
-            return find_post_media(session=session, source=source, post_id=post_id)
+            yield session
     finally:
         database.dispose()
+
+
+def recorded(settings: Settings, source: str, post_id: str) -> tuple[SourcePost, ...]:
+    with session_of(settings) as session:
+        return find_post_media(session=session, source=source, post_id=post_id)
 
 
 def cursor(settings: Settings, source: str, account: str) -> str | None:
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            return get_cursor(session=session, source=source, account=account)
-    finally:
-        database.dispose()
+    with session_of(settings) as session:
+        return get_cursor(session=session, source=source, account=account)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from emokognition.store import Database, list_analyses
+from emokognition.store import list_analyses
 from tests.conftest import Process, empty_postgres, wait_until
-from tests.sources.conftest import ORIGINAL_NAMES, BotSettings, recorded, run_once
+from tests.sources.conftest import ORIGINAL_NAMES, BotSettings, recorded, run_once, session_of
 from tests.sources.fakes import FakeApis
 
 
@@ -90,7 +90,5 @@ def test_kill_9_then_restart_records_and_replies_once(
     else:
         assert fake.hits["media"] == 4  # only the picture held at the kill comes again
     assert all(p.reply_id for p in recorded(settings, "twitter", "802"))
-    database = Database(settings.database_url)
-    with database.session() as session:
+    with session_of(settings) as session:
         assert list_analyses(session=session, source="twitter").total == 3  # none orphaned
-    database.dispose()

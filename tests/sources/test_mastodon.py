@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emokognition.store import Database, get_stats
-from tests.sources.conftest import BotSettings, cursor, recorded, run_once
+from emokognition.store import get_stats
+from tests.sources.conftest import BotSettings, cursor, recorded, run_once, session_of
 from tests.sources.fakes import BOT_USERNAME, MASTODON_TOKEN, Failure, FakeApis
 
 
@@ -67,11 +67,9 @@ def test_mentions_are_recorded_and_replied_with_their_visibility(
     assert polls[-1].query["since_id"] == ["13"]
     assert [len(recorded(settings, "mastodon", p)) for p in ("501", "502", "503")] == [1, 1, 1]
     assert cursor(settings, "mastodon", BOT_USERNAME) == "13"
-    database = Database(settings.database_url)
-    with database.session() as session:
+    with session_of(settings) as session:
         assert get_stats(session=session, source="mastodon").faces >= 2
         assert get_stats(session=session, source="twitter").faces == 0
-    database.dispose()
 
     run_once(settings, "mastodon")
     assert len(fake.replies()) == 3

@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from emokognition.config import Settings
-from emokognition.store import Database, get_analysis, get_stats, set_cursor
+from emokognition.store import get_analysis, get_stats, set_cursor
 from emokognition.vision.faces import EMOTIONS
-from tests.sources.conftest import BotSettings, cursor, recorded, run_once
+from tests.sources.conftest import BotSettings, cursor, recorded, run_once, session_of
 from tests.sources.fakes import BOT_USER_ID, FakeApis
 
 
@@ -25,13 +25,11 @@ def _script_mentions(fake: FakeApis) -> None:
 
 
 def _results(settings: Settings, post_id: str) -> list[dict[str, object]]:
-    database = Database(settings.database_url)
-    with database.session() as session:
+    with session_of(settings) as session:
         analyses = [
             get_analysis(session=session, analysis_id=post.analysis_id or "")
             for post in recorded(settings, "twitter", post_id)
         ]
-    database.dispose()
     assert all(a.status == "done" and a.source == "twitter" for a in analyses)
     return [a.result or {} for a in analyses]
 
@@ -74,11 +72,9 @@ def test_mentions_are_analysed_recorded_and_replied_once_oldest_first(
     posts = recorded(settings, "twitter", "102")
     assert all(p.reply_id and p.reply_claimed_at and p.account == BOT_USER_ID for p in posts)
     assert cursor(settings, "twitter", BOT_USER_ID) == "105"
-    database = Database(settings.database_url)
-    with database.session() as session:
+    with session_of(settings) as session:
         assert get_stats(session=session, source="twitter").faces == faces + 2
         assert get_stats(session=session, source="mastodon").faces == 0
-    database.dispose()
 
     mentions = fake.requests_to("mentions")
     first = mentions[0].query
@@ -104,10 +100,8 @@ def test_the_same_mentions_served_again_are_not_recorded_or_replied_twice(
     media = fake.hits["media"]
     # The cursor is lost and the API ignores since_id: every mention comes again.
     fake.ignore_since = True
-    database = Database(settings.database_url)
-    with database.session() as session:
+    with session_of(settings) as session:
         set_cursor(session=session, source="twitter", account=BOT_USER_ID, value="1")
-    database.dispose()
 
     run_once(settings)
 

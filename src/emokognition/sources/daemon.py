@@ -30,7 +30,7 @@ from emokognition.errors import (
 from emokognition.media.download import download
 from emokognition.media.sniff import IMAGE_FORMATS, sniff_format
 from emokognition.sources.mentions import MediaRef, Mention, MentionSource
-from emokognition.sources.recognition import PostMedia, Recognizer
+from emokognition.sources.recognition import PostMedia, Recognizer, record_post
 from emokognition.sources.replies import emotion_reply, landmark_reply
 from emokognition.sources.vision import LandmarkRecognizer
 from emokognition.store import (
@@ -41,7 +41,6 @@ from emokognition.store import (
     find_source_post,
     get_cursor,
     record_reply,
-    record_source_post,
     release_reply,
     set_cursor,
 )
@@ -205,14 +204,8 @@ class Daemon:
             raise ValueError("no landmark recognizer")
         landmark = landmarks.recognise(data)
         with self.database.session() as session:
-            return record_source_post(
-                session=session,
-                source=picture.source,
-                post_id=picture.post_id,
-                media_key=picture.media_key,
-                account=picture.account,
-                analysis_id=None,
-                landmark=landmark.to_dict() if landmark else {},
+            return record_post(
+                session, picture, analysis_id=None, landmark=landmark.to_dict() if landmark else {}
             )
 
     def _download(self, media: MediaRef) -> tuple[bytes, str]:

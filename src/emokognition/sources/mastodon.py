@@ -11,7 +11,7 @@ import httpx
 from emokognition.errors import ConfigError, SourceAPIError, SourceAuthError
 from emokognition.sources.credentials import BearerAuth
 from emokognition.sources.http import ApiClient
-from emokognition.sources.mentions import MediaRef, Mention, cursor_key
+from emokognition.sources.mentions import MediaRef, Mention, cursor_key, is_newer
 from emokognition.sources.payloads import as_dict
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class MastodonSource:
             url, params = _next_page(response, since) if body else (None, {})
         else:
             logger.warning("mastodon: stopped after %d pages of notifications", _MAX_PAGES)
-        mentions = [m for m in found.values() if since is None or _newer(m.cursor, since)]
+        mentions = [m for m in found.values() if is_newer(m.cursor, since)]
         return sorted(mentions, key=lambda m: cursor_key(m.cursor))
 
     def reply(self, mention: Mention, text: str) -> str:
@@ -147,7 +147,3 @@ def _media(attachment: dict[str, Any]) -> MediaRef:
     if not isinstance(url, str) or not url:
         return MediaRef(key, kind, None, problem=f"{kind} attachment without {field}")
     return MediaRef(key, kind, url)
-
-
-def _newer(cursor: str, since: str) -> bool:
-    return cursor_key(cursor) > cursor_key(since)

@@ -69,3 +69,8 @@ class MentionSource(Protocol):
 def cursor_key(value: str) -> tuple[int, str]:
     """Sort key for ids: numerically when they are numbers (snowflakes), else as text."""
     return (len(value), value) if value.isdigit() else (0, value)
+
+
+def is_newer(cursor: str, since: str | None) -> bool:
+    """True when `cursor` comes after `since` (always when there is no `since`)."""
+    return since is None or cursor_key(cursor) > cursor_key(since)

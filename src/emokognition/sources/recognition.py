@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from emokognition.errors import ConfigError, NotFound, SourceAPIError
 from emokognition.jobs import JobContext, run_analysis
@@ -50,6 +51,25 @@ class Recognition:
     error: str | None = None
 
 
+def record_post(
+    session: Session,
+    media: PostMedia,
+    *,
+    analysis_id: str | None,
+    landmark: dict[str, Any] | None = None,
+) -> SourcePost:
+    """Record a picture with its post, once (see `record_source_post`)."""
+    return record_source_post(
+        session=session,
+        source=media.source,
+        post_id=media.post_id,
+        media_key=media.media_key,
+        account=media.account,
+        analysis_id=analysis_id,
+        landmark=landmark,
+    )
+
+
 class Recognizer(Protocol):
     def record(self, media: PostMedia) -> SourcePost:
         """Analyse (or queue) the picture and record it with its post, once."""
@@ -81,14 +101,7 @@ class LocalRecognizer:
                 media_sha256=sha256,
                 media_format=media.format,
             )
-            post = record_source_post(
-                session=session,
-                source=media.source,
-                post_id=media.post_id,
-                media_key=media.media_key,
-                account=media.account,
-                analysis_id=analysis.id,
-            )
+            post = record_post(session, media, analysis_id=analysis.id)
             if not post.created:  # another process recorded it first: keep theirs
                 delete_analysis(session=session, analysis_id=analysis.id)
         return post
@@ -153,14 +166,7 @@ class ServiceRecognizer:
             raise SourceAPIError("service: the analysis was answered without an id")
         try:
             with self.database.session() as session:
-                post = record_source_post(
-                    session=session,
-                    source=media.source,
-                    post_id=media.post_id,
-                    media_key=media.media_key,
-                    account=media.account,
-                    analysis_id=analysis_id,
-                )
+                post = record_post(session, media, analysis_id=analysis_id)
         except IntegrityError as exc:
             raise ConfigError(
                 f"analysis {analysis_id} of API_URL is not in the bot's database: "

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 from emokognition.errors import SourceAPIError, SourceAuthError
 from emokognition.sources.credentials import TwitterCredentials
 from emokognition.sources.http import ApiClient
-from emokognition.sources.mentions import MediaRef, Mention, cursor_key
+from emokognition.sources.mentions import MediaRef, Mention, cursor_key, is_newer
 from emokognition.sources.payloads import as_dict, as_list
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class TwitterSource:
             params["pagination_token"] = str(token)
         else:
             logger.warning("twitter: stopped after %d pages of mentions", _MAX_PAGES)
-        mentions = [m for m in found.values() if since is None or _newer(m.post_id, since)]
+        mentions = [m for m in found.values() if is_newer(m.post_id, since)]
         return sorted(mentions, key=lambda m: cursor_key(m.post_id))
 
     def reply(self, mention: Mention, text: str) -> str:
@@ -131,10 +131,6 @@ def _media(key: str, item: dict[str, Any] | None) -> MediaRef:
     if not isinstance(url, str) or not url:
         return MediaRef(key, kind, None, problem=f"{kind} without {field}")
     return MediaRef(key, kind, url)
-
-
-def _newer(post_id: str, since: str) -> bool:
-    return cursor_key(post_id) > cursor_key(since)
 
 
 def _errors(body: Any) -> str:
