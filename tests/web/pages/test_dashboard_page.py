@@ -54,6 +54,7 @@ def test_numbers_equal_the_stats_api_with_and_without_filters(live: LiveServer, 
     analyses = live.api.get("/api/v1/analyses", params={"limit": 1}).json()["total"]
     expect(page.locator("#total-analyses")).to_have_attribute("data-value", str(analyses))
     expect(page.locator("#mood-chart canvas")).to_have_count(1)
+    expect(page.locator("#mood-title")).to_contain_text("per day")  # 9 days: by day
     expect(page.locator("#latest > li")).to_have_count(min(12, analyses))
     screenshot(page, "dashboard")
 

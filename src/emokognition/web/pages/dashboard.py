@@ -126,7 +126,9 @@ def load_dashboard(service: AnalysisService, filters: Filters) -> Dashboard:
             analyses=count_analyses(session=session, **window),
             stats=get_stats(session=session, **window),
             bucket=bucket,
-            mood=_fill_gaps(mood_over_time(session=session, bucket=bucket, **window), bucket),
+            mood=_fill_gaps(
+                mood_over_time(session=session, bucket=bucket, **window), bucket, filters
+            ),
             latest=latest,
             previews=frozenset(
                 a.id
@@ -167,17 +169,27 @@ def _bucket(filters: Filters, span: tuple[datetime, datetime] | None) -> Bucket:
     return "hour" if end - start <= HOURLY_UP_TO else "day"
 
 
-def _fill_gaps(points: tuple[MoodPoint, ...], bucket: Bucket) -> tuple[MoodPoint, ...]:
-    """Zeros for the hours or days without faces between the first and the last point."""
-    if len(points) < 2:
+def _fill_gaps(
+    points: tuple[MoodPoint, ...], bucket: Bucket, filters: Filters
+) -> tuple[MoodPoint, ...]:
+    """Zeros for the hours or days without faces: out to the ends of the chosen range (not
+    past now), so that a lone point has a context; only between the first and the last point
+    when that would be too many; not at all when even that would be."""
+    if not points:
         return points
     step = timedelta(hours=1) if bucket == "hour" else timedelta(days=1)
-    if (points[-1].start - points[0].start) / step > _MAX_FILLED:
-        return points
+    first, last = points[0].start, points[-1].start
+    if filters.since_at is not None:
+        first = min(first, filters.since_at)  # midnight: the start of an hour and of a day
+    if filters.until_at is not None:
+        this_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        last = max(last, min(filters.until_at - step, this_hour))
+    if (last - first) / step > _MAX_FILLED:
+        first, last = points[0].start, points[-1].start
+        if (last - first) / step > _MAX_FILLED:
+            return points
     known = {point.start: point for point in points}
-    filled = []
-    moment = points[0].start
-    while moment <= points[-1].start:
-        filled.append(known.get(moment) or MoodPoint(start=moment, main=dict.fromkeys(EMOTIONS, 0)))
-        moment += step
-    return tuple(filled)
+    zeros = dict.fromkeys(EMOTIONS, 0)
+    count = (last - first) // step + 1
+    moments = (first + n * step for n in range(count))
+    return tuple(known.get(m) or MoodPoint(start=m, main=dict(zeros)) for m in moments)
