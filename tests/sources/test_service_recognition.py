@@ -51,6 +51,7 @@ def test_api_url_sends_pictures_to_the_service(fake: FakeApis, bot_settings: Bot
         run_once(bot_settings(api_url=url, api_token=TOKEN))
         stats = httpx.get(f"{url}/api/v1/stats", params={"source": "twitter"}).json()
         listed = httpx.get(f"{url}/api/v1/analyses", params={"source": "twitter"}).json()
+        posts_listed = httpx.get(f"{url}/api/v1/posts", params={"source": "twitter"}).json()
 
         with pytest.raises(SourceAuthError, match=r"service refused the credentials \(HTTP 401"):
             fake.add_tweet(702, "bob", [("s3", "photo", "face.jpg")])
@@ -60,6 +61,11 @@ def test_api_url_sends_pictures_to_the_service(fake: FakeApis, bot_settings: Bot
     assert len(posts) == 2
     assert {item["id"] for item in listed["items"]} == {p.analysis_id for p in posts}
     assert stats["faces"] >= 6
+    # The post of each analysis, and the reply, are listed by the API.
+    assert {(i["post_id"], i["media_key"], i["analysis_id"]) for i in posts_listed["items"]} == {
+        (p.post_id, p.media_key, p.analysis_id) for p in posts
+    }
+    assert all(i["reply_id"] and i["landmark"] is None for i in posts_listed["items"])
     text = fake.replies()[0]["text"]
     assert text.startswith(f"Hey @ann! I see {stats['faces']} faces. Main emotion: ")
     assert recorded(service_settings, "twitter", "702") == ()

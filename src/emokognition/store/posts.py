@@ -123,11 +123,18 @@ def record_reply(
     )
 
 
-def list_landmarks(
-    *, session: Session, source: str | None = None, limit: int = 20, offset: int = 0
+def list_source_posts(
+    *,
+    session: Session,
+    source: str | None = None,
+    landmarks_only: bool = False,
+    limit: int = 20,
+    offset: int = 0,
 ) -> tuple[SourcePost, ...]:
-    """The landmark bot's results, newest first."""
-    query = select(SourcePostRow).where(SourcePostRow.landmark.is_not(None))
+    """Recorded post media, newest first; `landmarks_only`: the landmark bot's."""
+    query = select(SourcePostRow)
+    if landmarks_only:
+        query = query.where(SourcePostRow.landmark.is_not(None))
     if source is not None:
         query = query.where(SourcePostRow.source == source)
     rows = session.scalars(
@@ -136,6 +143,15 @@ def list_landmarks(
         .offset(offset)
     )
     return tuple(_post(row, created=False) for row in rows)
+
+
+def list_landmarks(
+    *, session: Session, source: str | None = None, limit: int = 20, offset: int = 0
+) -> tuple[SourcePost, ...]:
+    """The landmark bot's results, newest first."""
+    return list_source_posts(
+        session=session, source=source, landmarks_only=True, limit=limit, offset=offset
+    )
 
 
 def get_cursor(*, session: Session, source: str, account: str) -> str | None:

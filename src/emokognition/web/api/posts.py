@@ -1,14 +1,14 @@
-"""/api/v1/landmarks: what the landmark bot recognised in the pictures it was sent."""
+"""/api/v1/posts and /api/v1/landmarks: the social posts whose pictures the bot recorded."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from emokognition.store import SourcePost, list_landmarks
+from emokognition.store import SourcePost, list_source_posts
 from emokognition.web.deps import ServiceDep
 from emokognition.web.security import ReadAccess
 
@@ -48,14 +48,58 @@ class LandmarkList(BaseModel):
     offset: int
 
 
+class PostItem(BaseModel):
+    """One picture of a post: its emotion analysis, or its landmark (the landmark bot)."""
+
+    source: str
+    post_id: str
+    media_key: str
+    analysis_id: str | None
+    landmark: dict[str, Any] | None
+    created_at: datetime
+    reply_id: str | None
+
+    @classmethod
+    def of(cls, post: SourcePost) -> PostItem:
+        return cls(
+            source=post.source,
+            post_id=post.post_id,
+            media_key=post.media_key,
+            analysis_id=post.analysis_id,
+            landmark=post.landmark,
+            created_at=post.created_at,
+            reply_id=post.reply_id,
+        )
+
+
+class PostList(BaseModel):
+    items: list[PostItem]
+    limit: int
+    offset: int
+
+
+Source = Annotated[str | None, Query(max_length=64, description="twitter, mastodon; all if absent")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/posts", summary="Recorded post pictures", dependencies=[ReadAccess])
+def get_posts(
+    service: ServiceDep, source: Source = None, limit: Limit = 20, offset: Offset = 0
+) -> PostList:
+    """Newest first: which analysis (or landmark) each post's picture has, and the reply."""
+    with service.context.database.session() as session:
+        posts = list_source_posts(session=session, source=source, limit=limit, offset=offset)
+    return PostList(items=[PostItem.of(p) for p in posts], limit=limit, offset=offset)
+
+
 @router.get("/landmarks", summary="The landmark bot's results", dependencies=[ReadAccess])
 def get_landmarks(
-    service: ServiceDep,
-    source: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    service: ServiceDep, source: Source = None, limit: Limit = 20, offset: Offset = 0
 ) -> LandmarkList:
-    """Newest first, from `source` ("twitter", "mastodon") or from all."""
+    """Newest first; `name` is None where no landmark was recognised."""
     with service.context.database.session() as session:
-        posts = list_landmarks(session=session, source=source, limit=limit, offset=offset)
+        posts = list_source_posts(
+            session=session, source=source, landmarks_only=True, limit=limit, offset=offset
+        )
     return LandmarkList(items=[LandmarkItem.of(p) for p in posts], limit=limit, offset=offset)
