@@ -56,6 +56,7 @@ class FakeApis:
         self.notifications: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}
         self.landmark: str | None = "Eiffel Tower"
+        self.image_error: str | None = None  # Vision's error for one picture
         self.fail: dict[str, list[Failure]] = defaultdict(list)
         self.held: set[str] = set()
         self.received: list[Received] = []
@@ -262,7 +263,9 @@ class FakeApis:
         if key != GOOGLE_KEY and auth != f"Bearer {GOOGLE_ACCESS_TOKEN}":
             return _json(403, {"error": {"code": 403, "message": "API key not valid"}})
         answer: dict[str, Any] = {}
-        if self.landmark:
+        if self.image_error:
+            answer["error"] = {"code": 3, "message": self.image_error}
+        elif self.landmark:
             answer["landmarkAnnotations"] = [
                 {"mid": "/m/02j81", "description": self.landmark, "score": 0.93}
             ]

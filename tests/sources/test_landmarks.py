@@ -4,6 +4,7 @@ replied, and listed by the API."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from emokognition.config import Settings
-from emokognition.errors import SourceAuthError
+from emokognition.errors import SourceAPIError, SourceAuthError
 from emokognition.web import create_app
-from tests.sources.conftest import BotSettings, recorded, run_once
-from tests.sources.fakes import GOOGLE_ACCESS_TOKEN, GOOGLE_KEY, FakeApis
+from tests.sources.conftest import BotSettings, cursor, recorded, run_once
+from tests.sources.fakes import BOT_USER_ID, GOOGLE_ACCESS_TOKEN, GOOGLE_KEY, Failure, FakeApis
 
 
 def _service_account_file(tmp_path: Path, token_uri: str) -> Path:
@@ -116,3 +117,25 @@ def test_a_refused_key_stops_the_bot(fake: FakeApis, bot_settings: BotSettings) 
         run_once(settings, bot="landmark")
     assert recorded(settings, "twitter", "621") == ()
     assert "wrong-key" not in str(fake.requests_to("annotate")[0].path)
+
+
+def test_vision_down_stops_before_the_mention_and_a_bad_picture_is_skipped(
+    fake: FakeApis, bot_settings: BotSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.add_tweet(631, "ann", [("l1", "photo", "group.jpg")])
+    settings = bot_settings(google_api_key=GOOGLE_KEY, bot_tries=2)
+    fake.fail["annotate"] = [Failure(503), Failure(503)]
+
+    with pytest.raises(SourceAPIError, match="HTTP 503"):
+        run_once(settings, bot="landmark")
+    assert recorded(settings, "twitter", "631") == ()
+    assert cursor(settings, "twitter", BOT_USER_ID) is None  # tried again next time
+
+    fake.image_error = "Bad image data."
+    fake.add_tweet(632, "bob", [("l2", "photo", "face.jpg")])
+    with caplog.at_level(logging.WARNING):
+        run_once(settings, bot="landmark")
+    assert "twitter post 631 media l1 skipped: vision: Bad image data." in caplog.text
+    assert recorded(settings, "twitter", "632") == ()
+    assert cursor(settings, "twitter", BOT_USER_ID) == "632"
+    assert fake.replies() == []

@@ -179,6 +179,13 @@ class Daemon:
             outcome = self.recognizer.outcome(post.analysis_id)
         except SourceAuthError:
             raise
+        except SourceAPIError as exc:
+            if _transient(exc):
+                # Vision or the service is down, not the picture bad: stop before this
+                # mention, so that the next poll tries it again.
+                raise
+            logger.warning("%s skipped: %s", where, exc.message)
+            return None
         except (MediaError, SourceError, NotFound) as exc:
             logger.warning("%s skipped: %s", where, exc.message)
             return None
@@ -289,3 +296,9 @@ class Daemon:
             set_cursor(
                 session=session, source=self.source.name, account=self.source.account, value=value
             )
+
+
+def _transient(exc: SourceAPIError) -> bool:
+    """No answer, a rate limit or a server error: worth trying again later."""
+    status = exc.upstream_status
+    return status is None or status == 429 or status >= 500

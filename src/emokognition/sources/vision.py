@@ -14,7 +14,7 @@ import google.auth.transport
 from google.oauth2 import service_account
 
 from emokognition.config import Settings
-from emokognition.errors import ConfigError, SourceAPIError, SourceAuthError
+from emokognition.errors import ConfigError, CorruptMedia, SourceAPIError, SourceAuthError
 from emokognition.sources.http import ApiClient
 from emokognition.sources.payloads import as_dict, as_list
 
@@ -72,7 +72,8 @@ class LandmarkRecognizer:
 
         Raises:
             SourceAuthError: The key or account is refused.
-            SourceAPIError: The API failed or could not read the image.
+            SourceAPIError: The API failed.
+            CorruptMedia: The API could not read the image.
         """
         request = {
             "image": {"content": base64.b64encode(image).decode("ascii")},
@@ -90,7 +91,8 @@ class LandmarkRecognizer:
         answer = as_dict(next(iter(as_list(as_dict(body).get("responses"))), None))
         error = as_dict(answer.get("error"))
         if error:
-            raise SourceAPIError(f"vision: {error.get('message') or 'error without message'}")
+            # An error for this picture alone (unreadable, too large): the picture is skipped.
+            raise CorruptMedia(f"vision: {error.get('message') or 'error without message'}")
         found = as_dict(next(iter(as_list(answer.get("landmarkAnnotations"))), None))
         if not found.get("description"):
             return None
