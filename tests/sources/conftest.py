@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from emokognition.config import Settings
+from emokognition.config import Settings, get_settings
 from emokognition.sources import Daemon, create_daemon
 from emokognition.store import Database, SourcePost, find_post_media, get_cursor
 from tests.conftest import GROUP_PHOTO
@@ -74,6 +75,17 @@ def twitter_credentials(tmp_path: Path) -> Path:
         )
     )
     return path
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """`emokognition daemon` installs its own log handler on the root logger."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    get_settings.cache_clear()
 
 
 BotSettings = Callable[..., Settings]

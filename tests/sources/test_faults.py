@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,17 +14,6 @@ from emokognition.config import get_settings
 from emokognition.errors import SourceAPIError
 from tests.sources.conftest import BotSettings, cursor, recorded, run_once
 from tests.sources.fakes import BEARER, BOT_USER_ID, Failure, FakeApis
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """`emokognition daemon` installs its own log handler on the root logger."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    get_settings.cache_clear()
 
 
 def test_429_waits_for_the_reset_and_goes_on(fake: FakeApis, bot_settings: BotSettings) -> None:

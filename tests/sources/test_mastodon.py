@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emokognition.cli import main
+from emokognition.config import get_settings
 from emokognition.store import get_stats
 from tests.sources.conftest import BotSettings, cursor, recorded, run_once, session_of
 from tests.sources.fakes import BOT_USERNAME, MASTODON_TOKEN, Failure, FakeApis
@@ -91,3 +93,29 @@ def test_since_id_setting_and_refused_token(
 
     with pytest.raises(SourceAuthError, match=r"mastodon refused the credentials \(HTTP 401"):
         run_once(bot_settings(mastodon_access_token="wrong"), "mastodon")
+
+
+def test_the_command_line(
+    fake: FakeApis,
+    bot_settings: BotSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    restore_logging: None,
+) -> None:
+    """`emokognition daemon --source mastodon --once --no-reply` with the original names."""
+    _script(fake)
+    settings = bot_settings()
+    for name, value in {
+        "EMOKOGNITION_DATA_DIR": str(settings.data_dir),
+        "EMOKOGNITION_THREADS": "1",
+        "MASTODON_API_BASE_URL": fake.url,
+        "MASTODON_ACCESS_TOKEN": MASTODON_TOKEN,
+        "EMOKOGNITION_ALLOW_PRIVATE_API_MEDIA": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+
+    assert main(["daemon", "--source", "mastodon", "--once", "--no-reply"]) == 0
+
+    assert fake.replies() == []
+    assert [len(recorded(settings, "mastodon", p)) for p in ("501", "502", "503")] == [1, 1, 1]
+    assert cursor(settings, "mastodon", BOT_USERNAME) == "13"
