@@ -82,9 +82,12 @@ def restore_logging() -> Iterator[None]:
     """`emokognition daemon` installs its own log handler on the root logger."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    quieted = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "alembic")}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, old in quieted.items():
+        logging.getLogger(name).setLevel(old)
     get_settings.cache_clear()
 
 
