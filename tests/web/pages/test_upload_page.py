@@ -59,6 +59,14 @@ def test_upload_a_photo_then_see_every_face(live: LiveServer, page: Page) -> Non
     boxes.first.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile("#face-1$"))
+    # On the dashboard it is listed with a small preview, not the whole photo.
+    page.goto(f"{live.url}/")
+    preview = page.locator(f"a[href='/analyses/{body['id']}'] img")
+    expect(preview).to_have_attribute("alt", "Preview of the image from browser")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
+    )
+    assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [320, 240]
 
 
 def test_queued_url_turns_done_without_reload(

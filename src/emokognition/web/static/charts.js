@@ -50,6 +50,17 @@ window.emoCharts = (function () {
       config.axes[0].incrs = [1, 2, 7, 14, 30, 91, 182, 365].map((n) => n * 86400);
       config.axes[0].values = (u, ticks) => ticks.map((ts) => day(config.tzDate(ts)));
     }
+    if (options.hours) {
+      // Hours on a 24-hour clock, and the day at each midnight.
+      const hour = uPlot.fmtDate("{HH}:{mm}");
+      const day = uPlot.fmtDate("{MMM} {D}");
+      config.axes[0].incrs = [1, 2, 3, 6, 12, 24].map((n) => n * 3600);
+      config.axes[0].values = (u, ticks) =>
+        ticks.map((ts) => {
+          const date = config.tzDate(ts);
+          return date.getHours() === 0 ? day(date) : hour(date);
+        });
+    }
     if (options.counts) {
       // Faces are counted: whole numbers on the y axis, from 0.
       config.axes[1].incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6];

@@ -9,6 +9,7 @@
   window.emoCharts.lineChart(element, data.x, data.series, {
     time: true,
     days: data.bucket === "day",
+    hours: data.bucket === "hour",
     counts: true,
     xRange: data.range,
     height: 260,
