@@ -47,14 +47,20 @@ def bench_classifier(console: Console) -> None:
     with np.load(FER2013) as data:
         crops = data["images"][:256]
     crops64 = np.stack([cv2.resize(c, (64, 64)) for c in crops])
-    classifier = EmotionClassifier()
     table = Table(title="classifier (mini-Xception, ONNX Runtime, all cores)", title_justify="left")
-    for column in ("batch", "ms / batch", "faces / s"):
+    for column in ("mirror", "batch", "ms / batch", "faces / s"):
         table.add_column(column, justify="right")
-    for batch in (1, 32, 256):
-        faces = crops64[:batch]
-        seconds = median_seconds(partial(classifier.predict, faces))
-        table.add_row(str(batch), f"{seconds * 1000:.2f}", f"{batch / seconds:,.0f}")
+    for mirror in (True, False):
+        classifier = EmotionClassifier(flip=mirror)
+        for batch in (1, 32, 256):
+            faces = crops64[:batch]
+            seconds = median_seconds(partial(classifier.predict, faces))
+            table.add_row(
+                "on" if mirror else "off",
+                str(batch),
+                f"{seconds * 1000:.2f}",
+                f"{batch / seconds:,.0f}",
+            )
     console.print(table)
 
 

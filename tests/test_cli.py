@@ -98,6 +98,17 @@ def test_eval_fer2013(capsys: pytest.CaptureFixture[str]) -> None:
     assert sum(map(sum, report["confusion"])) == 300
 
 
+def test_eval_fer2013_without_the_mirror(capsys: pytest.CaptureFixture[str]) -> None:
+    confusion = {}
+    for flag in ("--mirror", "--no-mirror"):
+        args = ("eval", "fer2013", str(FER2013_PUBLICTEST), "--limit", "600", flag)
+        code, out, _ = _run(capsys, *args)
+        assert code == 0 and ("mirror-averaged" in out) == (flag == "--mirror")
+        code, out, _ = _run(capsys, *args, "-f", "json")
+        confusion[flag] = json.loads(out)["confusion"]
+    assert confusion["--mirror"] != confusion["--no-mirror"]
+
+
 def test_eval_faces(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "eval", "faces", str(PHOTOS), "-f", "json")
     assert code == 0

@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     fer = targets.add_parser("fer2013", help="classifier accuracy on a FER2013 .npz")
     fer.add_argument("path", type=Path)
     fer.add_argument("--limit", type=int, default=None, help="first N rows only")
+    fer.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average with the mirror image (default: EMOKOGNITION_MIRROR, on)",
+    )
     fer.add_argument("-f", "--format", choices=("table", "json"), default="table")
     fer.set_defaults(run=_run_eval_fer)
     faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
@@ -413,12 +419,16 @@ def _run_eval_fer(args: argparse.Namespace) -> int:
     images, labels = load_fer2013(args.path)
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
-    report = evaluate_classifier(EmotionClassifier(), images, labels)
+    mirror = get_settings().mirror if args.mirror is None else args.mirror
+    report = evaluate_classifier(EmotionClassifier(flip=mirror), images, labels)
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         return 0
     console = Console(highlight=False)
-    console.print(f"{report.samples} crops: top-1 {report.top1:.2%}, top-2 {report.top2:.2%}")
+    console.print(
+        f"{report.samples} crops{' (mirror-averaged)' if mirror else ''}: "
+        f"top-1 {report.top1:.2%}, top-2 {report.top2:.2%}"
+    )
     table = Table(title="confusion (rows: truth, columns: predicted)", title_justify="left")
     table.add_column("truth")
     for name in EMOTIONS:

@@ -79,3 +79,13 @@ def test_pickles_for_process_pools(
 ) -> None:
     clone = pickle.loads(pickle.dumps(classifier))
     np.testing.assert_array_equal(clone.predict(sample[0][:5]), classifier.predict(sample[0][:5]))
+
+
+def test_mirror_averaging_sees_a_face_and_its_mirror_alike(
+    classifier: EmotionClassifier, sample: tuple[NDArray[np.uint8], NDArray[np.int64]]
+) -> None:
+    faces = sample[0][:32]
+    mirrored = np.ascontiguousarray(faces[:, :, ::-1])
+    np.testing.assert_allclose(classifier.predict(faces), classifier.predict(mirrored), atol=1e-5)
+    plain = EmotionClassifier(flip=False)
+    assert np.abs(plain.predict(faces) - plain.predict(mirrored)).max() > 0.01

@@ -31,7 +31,9 @@ class Analyzers:
         with self._lock:
             if name not in self._analyzers:
                 if self._classifier is None:
-                    self._classifier = EmotionClassifier(threads=self.settings.threads)
+                    self._classifier = EmotionClassifier(
+                        threads=self.settings.threads, flip=self.settings.mirror
+                    )
                 self._analyzers[name] = Analyzer(
                     name, settings=self.settings, classifier=self._classifier
                 )

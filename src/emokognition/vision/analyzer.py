@@ -54,7 +54,9 @@ class Analyzer:
             if isinstance(chosen, str)
             else chosen
         )
-        self.classifier = classifier or EmotionClassifier(threads=self.settings.threads)
+        self.classifier = classifier or EmotionClassifier(
+            threads=self.settings.threads, flip=self.settings.mirror
+        )
         self.model = ModelInfo(detector=self.detector.name, classifier=self.classifier.name)
 
     def analyze(self, source: ImageSource) -> ImageResult:
