@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from emokognition.store import Database, utcnow
+from emokognition.store import Database, record_source_post, utcnow
 from emokognition.vision.faces import EMOTIONS
 from tests.store.factories import face, image_result, recorded, video_result
 from tests.web.pages.conftest import LiveServer, screenshot
@@ -111,3 +111,31 @@ def test_html_in_a_source_name_is_shown_as_text(live: LiveServer, page: Page) ->
     page.goto(f"{live.url}/analyses/{analysis_id}")
     expect(page.locator("#source")).to_have_text(HOSTILE)
     expect(page.locator("img[src='x']")).to_have_count(0)
+
+
+def test_the_landmark_bots_answers_are_listed_per_source(live: LiveServer, page: Page) -> None:
+    database = Database(live.settings.database_url)
+    try:
+        with database.session() as session:
+            for post_id, landmark in (
+                ("lm-1", {"name": HOSTILE, "score": 0.87, "mid": "/m/x"}),
+                ("lm-2", {}),
+            ):
+                record_source_post(
+                    session=session,
+                    source="landmark-test",
+                    post_id=post_id,
+                    media_key="photo",
+                    analysis_id=None,
+                    landmark=landmark,
+                )
+    finally:
+        database.dispose()
+    page.goto(f"{live.url}/?source=landmark-test")
+    rows = page.locator("#landmarks tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("none recognised")  # newest first
+    expect(rows.nth(1)).to_contain_text(HOSTILE)
+    expect(rows.nth(1)).to_contain_text("87 %")
+    expect(page.locator("img[src='x']")).to_have_count(0)
+    screenshot(page, "dashboard-landmarks")

@@ -17,11 +17,13 @@ from emokognition.store import (
     Analysis,
     Bucket,
     MoodPoint,
+    SourcePost,
     Stats,
     count_analyses,
     face_time_span,
     get_stats,
     list_analyses,
+    list_landmarks,
     list_sources,
     mood_over_time,
 )
@@ -95,6 +97,8 @@ class Dashboard:
     latest: tuple[Analysis, ...]
     # Ids of the latest analyses whose media is stored: those have a preview.
     previews: frozenset[str]
+    # The landmark bot's latest answers (of the chosen source), newest first.
+    landmarks: tuple[SourcePost, ...] = ()
 
     def chart(self) -> dict[str, Any]:
         """Mood over time for the chart: x in Unix seconds, one list of counts per emotion,
@@ -135,6 +139,7 @@ def load_dashboard(service: AnalysisService, filters: Filters) -> Dashboard:
                 for a in latest
                 if a.status == "done" and a.media_sha256 and a.media_sha256 in service.context.media
             ),
+            landmarks=list_landmarks(session=session, source=filters.source, limit=LATEST),
         )
 
 
