@@ -253,7 +253,8 @@ def _table(outcomes: list[_Outcome]) -> str:
         media = outcome.result["media"]
         faces = outcome.result["faces"]
         # A heading line rather than a table title: rich would wrap a long path mid-phrase.
-        heading = f"{outcome.input} ({media['width']}x{media['height']}, {len(faces)} faces)"
+        count = f"{len(faces)} face{'' if len(faces) == 1 else 's'}"
+        heading = f"{outcome.input} ({media['width']}x{media['height']}, {count})"
         console.print(heading, soft_wrap=True, markup=False)
         table = Table()
         for column in ("face", "box (x, y, w, h)", "score", "main", "alternative"):
