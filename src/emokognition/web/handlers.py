@@ -1,4 +1,4 @@
-"""Errors as JSON: one handler for `EmokognitionError` (status and code from its class)."""
+"""Errors as JSON, or as a page for a browser off the API; status and code from the class."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from emokognition.errors import EmokognitionError, Unauthorized, Unavailable
 
@@ -56,11 +57,21 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
 
 
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
         return await unexpected_error(request, exc)
+    if _wants_page(request):  # a person who followed a bad link gets a page, not JSON
+        from emokognition.web.pages.routing import error_page
+
+        return error_page(request, exc.status_code, str(exc.detail))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -84,3 +84,8 @@ def test_failed_and_missing_analyses_say_why(
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     assert live.api.get(f"/analyses/{'0' * 32}/media").status_code == 404
+    response = page.goto(f"{live.url}/no/such/page")  # a mistyped link: a page, not JSON
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    missing = live.api.get("/api/v1/no-such-endpoint", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
