@@ -312,14 +312,14 @@ def _time_gets(client: httpx.Client, path: Callable[[], str], samples: int) -> l
 
 
 def bench_celery(console: Console, folder: Path, photo: bytes, jobs: int) -> None:
-    title = "Celery workers (Redis, PostgreSQL), async photo jobs, the cores split among workers"
+    title = "Celery workers (Redis, PostgreSQL), async photo jobs, one job at a time per worker"
     table = Table(title=title, title_justify="left")
     for column in ("workers", "ONNX threads each", "jobs", "seconds", "jobs / s", "vs 1 worker"):
         table.add_column(column, justify="right")
     single = 0.0
     cores = os.cpu_count() or 2
-    for workers in (1, 2):
-        threads = max(1, cores // workers)
+    # Threads 0 is the default: one ONNX thread per model in a job (see jobs/context.py).
+    for workers, threads in ((1, 0), (1, cores), (2, 0)):
         with _postgres_database() as url:
             settings = Settings(
                 threads=threads,
@@ -334,7 +334,7 @@ def bench_celery(console: Console, folder: Path, photo: bytes, jobs: int) -> Non
         single = single or rate
         table.add_row(
             str(workers),
-            str(threads),
+            str(threads) if threads else "1 (default)",
             str(jobs),
             f"{seconds:.1f}",
             f"{rate:.1f}",

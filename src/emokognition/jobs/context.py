@@ -16,7 +16,11 @@ class Analyzers:
     """One `Analyzer` per detector name, loaded on first use and shared by every thread."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        # Jobs run side by side (inline threads, Celery's thread pool), so by default each model
+        # runs on one thread: ONNX Runtime's spinning intra-op threads would starve the other
+        # jobs, the database and decoding. A Celery worker did 43 photo jobs/s so, 18 with two
+        # threads per session (`make bench`). EMOKOGNITION_THREADS still wins when set.
+        self.settings = settings if settings.threads else settings.model_copy(update={"threads": 1})
         self._analyzers: dict[str, Analyzer] = {}
         self._classifier: EmotionClassifier | None = None
         self._lock = threading.Lock()
