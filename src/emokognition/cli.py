@@ -1,4 +1,4 @@
-"""The `emokognition` command: analyze | eval (serve, worker, daemon, db come with the service)."""
+"""The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."""
 
 from __future__ import annotations
 
