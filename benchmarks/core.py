@@ -69,6 +69,7 @@ def bench_photos(console: Console, photos: dict[str, Path], peer_python: Path | 
     settings = get_settings()
     detectors: dict[str, str | FaceDetector] = {name: name for name in DETECTORS}
     detectors["blazeface, 2 tiles"] = create_detector("blazeface", tiles=2)
+    detectors["blazeface, size 320"] = create_detector("blazeface", size=320)
     for label, detector in detectors.items():
         analyzer = Analyzer(detector, settings=settings)
         for size, path in photos.items():

@@ -116,15 +116,20 @@ def test_eval_faces(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["detector"] == "blazeface" and report["recall"] >= 0.9
 
 
-def test_tiles_raise_recall(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option", ["--tiles=2", "--detect-size=320"])
+def test_tiles_or_a_larger_input_raise_recall(
+    capsys: pytest.CaptureFixture[str], option: str
+) -> None:
     recall = {}
-    for tiles in ("0", "2"):
-        code, out, _ = _run(capsys, "eval", "faces", str(PHOTOS), "--tiles", tiles, "-f", "json")
+    for given in ("", option):
+        args = ["eval", "faces", str(PHOTOS), "-f", "json", *([given] if given else [])]
+        code, out, _ = _run(capsys, *args)
         assert code == 0
-        recall[tiles] = json.loads(out)["recall"]
-    assert recall["0"] < recall["2"] == 1.0
-    code, _, err = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"), "--tiles", "-1")
-    assert code != 0 and "--tiles" in err
+        recall[given] = json.loads(out)["recall"]
+    assert recall[""] < recall[option] == 1.0
+    name = option.split("=")[0]
+    code, _, err = _run(capsys, "analyze", str(PHOTOS / "2008_001322.jpg"), f"{name}=-1")
+    assert code != 0 and "must not be negative" in err
 
 
 def test_entry_point_is_installed() -> None:

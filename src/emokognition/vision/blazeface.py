@@ -30,15 +30,17 @@ class SsdSpec:
     strides: tuple[int, ...]
     anchors_per_cell: int
 
-    def anchors(self) -> NDArray[np.float32]:
-        """(A, 2) anchor centres in [0, 1], in the order the model emits them."""
+    def anchors(self, height: int = 0, width: int = 0) -> NDArray[np.float32]:
+        """(A, 2) anchor centres in input pixels for an input of this size (default: the
+        trained square), in the order the model emits them: per stride, row-major cells."""
+        height, width = height or self.input_size, width or self.input_size
         centres = []
         for stride in dict.fromkeys(self.strides):  # layers sharing a stride share a grid
-            cells = self.input_size // stride
             layers = self.strides.count(stride)
-            grid = (np.arange(cells, dtype=np.float32) + 0.5) / cells
-            ys, xs = np.meshgrid(grid, grid, indexing="ij")
-            centre = np.stack([xs.ravel(), ys.ravel()], axis=1)
+            ys = (np.arange(height // stride, dtype=np.float32) + 0.5) * stride
+            xs = (np.arange(width // stride, dtype=np.float32) + 0.5) * stride
+            grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
+            centre = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
             centres.append(np.repeat(centre, layers * self.anchors_per_cell, axis=0))
         return np.concatenate(centres).astype(np.float32)
 
@@ -54,22 +56,41 @@ _VARIANTS = {
 }
 
 
+# Every SAME padding of the models stays as at the trained size when the input's sides are
+# multiples of this (their deepest stride).
+_ALIGN = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One model input: where it comes from in the image, and at what scale."""
+
+    image: int  # index in the batch of images
+    x: float  # image pixels of the input's top-left corner
+    y: float
+    step: float  # image pixels per input pixel
+
+
 class BlazeFace:
     """BlazeFace face detector.
 
-    The image is letterboxed into the model's square input. With `tiles`, large images are
-    also cut into overlapping square tiles run in the same batch, so that faces too small for
-    the whole-image pass are still found; all detections are merged by weighted NMS.
+    The whole image is scaled so that its longer side is `size` input pixels, and padded to
+    multiples of 32 (the models are fully convolutional, so a 16:9 photo costs 192x128, not
+    192x192). With `tiles`, large images are also cut into overlapping square tiles at the
+    trained size, so that faces too small for the whole-image pass are still found; all
+    detections are merged by weighted NMS.
 
-    Tiles are off by default: on ../shared/data/photos the whole-image pass alone has recall
-    0.95 and precision 1.00, two tiles per side raise recall to 1.00 at four to five times
-    the detector time (a 2x2 grid plus the whole image), which photo throughput cannot afford.
+    On ../shared/data/photos the default pass (192) has recall 0.95 and precision 1.00;
+    `size=320` or two tiles per side raise recall to 1.00, for about 1.7x or 4x the detector
+    time (`make bench`, `emokognition eval faces --detect-size 320 / --tiles 2`).
 
     Args:
         variant: "full" (faces up to ~5 m away, 192 px input) or "short" (selfies, 128 px).
         min_score: Detection threshold on the sigmoid score.
         nms_threshold: IoU above which detections are merged.
         tiles: Extra tiles along the longer side (0: whole image only).
+        size: Longer side of the whole-image input in pixels (default: the trained size),
+            rounded up to a multiple of 32.
         threads: ONNX Runtime intra-op threads (0: all cores).
     """
 
@@ -82,95 +103,119 @@ class BlazeFace:
         min_score: float = 0.5,
         nms_threshold: float = 0.3,
         tiles: int = 0,
+        size: int = 0,
         threads: int = 0,
     ) -> None:
         if variant not in _VARIANTS:
             raise ValueError(f"unknown BlazeFace variant {variant!r} ({', '.join(_VARIANTS)})")
+        if size < 0 or tiles < 0:
+            raise ValueError(f"size and tiles must not be negative, got {size} and {tiles}")
         file_name, self.spec = _VARIANTS[variant]
         self.variant = variant
         self.min_score = min_score
         self.nms_threshold = nms_threshold
         self.tiles = tiles
+        self.size = _aligned(size or self.spec.input_size)
         self._model = OnnxModel(file_name, threads=threads)
-        self._anchors = self.spec.anchors()
+        self._anchors: dict[tuple[int, int], NDArray[np.float32]] = {}
 
     def detect(self, image_bgr: NDArray[np.uint8]) -> list[Detection]:
         """Faces in a (H, W, 3) uint8 BGR image, in its pixel coordinates."""
         return self.detect_batch([image_bgr])[0]
 
     def detect_batch(self, images_bgr: list[NDArray[np.uint8]]) -> list[list[Detection]]:
-        """Faces in each of several images, with one model run for all of them."""
-        windows = [self._windows(image.shape[1], image.shape[0]) for image in images_bgr]
-        inputs = [
-            self._letterbox(image[y : y + side, x : x + side])
-            for image, image_windows in zip(images_bgr, windows, strict=True)
-            for x, y, side in image_windows
-        ]
-        if not inputs:
-            return []
-        regressors, logits = self._model.run(np.stack(inputs))
-        results, offset = [], 0
-        for image, image_windows in zip(images_bgr, windows, strict=True):
-            boxes, scores = [], []
-            for k, (x, y, side) in enumerate(image_windows):
-                b, s = self._decode(regressors[offset + k], logits[offset + k])
-                boxes.append(b * side + np.array([x, y, x, y], dtype=np.float32))
-                scores.append(s)
-            offset += len(image_windows)
+        """Faces in each of several images: one model run per input shape for all of them."""
+        groups: dict[tuple[int, ...], list[tuple[_Window, NDArray[np.float32]]]] = {}
+        for index, image in enumerate(images_bgr):
+            for window, tensor in self._inputs(index, image):
+                groups.setdefault(tensor.shape, []).append((window, tensor))
+        boxes: list[list[NDArray[np.float32]]] = [[] for _ in images_bgr]
+        scores: list[list[NDArray[np.float32]]] = [[] for _ in images_bgr]
+        for (_, height, width), members in groups.items():
+            regressors, logits = self._model.run(np.stack([tensor for _, tensor in members]))
+            anchors = self._anchors_for(height, width)
+            for (window, _), reg, logit in zip(members, regressors, logits, strict=True):
+                b, s = self._decode(reg, logit, anchors)
+                boxes[window.image].append(b * window.step + _offset(window))
+                scores[window.image].append(s)
+        results = []
+        for image, image_boxes, image_scores in zip(images_bgr, boxes, scores, strict=True):
             height, width = image.shape[:2]
-            results.append(
-                _to_detections(
-                    *weighted_nms(
-                        np.concatenate(boxes), np.concatenate(scores), self.nms_threshold
-                    ),
-                    width,
-                    height,
-                )
+            merged = weighted_nms(
+                np.concatenate(image_boxes), np.concatenate(image_scores), self.nms_threshold
             )
+            results.append(_to_detections(*merged, width, height))
         return results
 
-    def _windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
-        """(x, y, side) squares to run: the whole image, then overlapping tiles."""
+    def _inputs(
+        self, index: int, image: NDArray[np.uint8]
+    ) -> list[tuple[_Window, NDArray[np.float32]]]:
+        """The whole image at `size`, then the tiles, as model inputs with their windows."""
+        height, width = image.shape[:2]
+        scale = self.size / max(height, width)
+        inputs = [(_Window(index, 0.0, 0.0, 1.0 / scale), self._letterbox(image, scale))]
+        tile_size = self.spec.input_size
+        for x, y, side in self._tiles(width, height):
+            patch = image[y : y + side, x : x + side]
+            window = _Window(index, float(x), float(y), side / tile_size)
+            inputs.append((window, self._letterbox(patch, tile_size / side)))
+        return inputs
+
+    def _tiles(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """(x, y, side) overlapping squares, none mostly padding; none for small images."""
         side = max(width, height)
-        windows = [(0, 0, side)]
         if self.tiles < 2 or side < 2 * self.spec.input_size:
-            return windows
-        # Tiles overlap by half, and stay inside the image so none is mostly padding.
+            return []
         tile = min(int(np.ceil(2 * side / (self.tiles + 1))), width, height)
         xs = np.linspace(0, max(width - tile, 0), self._count(width, tile)).round().astype(int)
         ys = np.linspace(0, max(height - tile, 0), self._count(height, tile)).round().astype(int)
-        windows += [(int(x), int(y), tile) for y in ys for x in xs]
-        return windows
+        return [(int(x), int(y), tile) for y in ys for x in xs]
 
     @staticmethod
     def _count(length: int, tile: int) -> int:
         return 1 if length <= tile else int(np.ceil((length - tile) / (tile / 2))) + 1
 
-    def _letterbox(self, patch: NDArray[np.uint8]) -> NDArray[np.float32]:
-        """(3, S, S) float32 RGB in [-1, 1]: the patch scaled into the top-left, zero-padded."""
-        size = self.spec.input_size
+    def _letterbox(self, patch: NDArray[np.uint8], scale: float) -> NDArray[np.float32]:
+        """(3, H, W) float32 RGB in [-1, 1]: the patch scaled into the top-left of an input
+        whose sides are multiples of 32, the rest black."""
         height, width = patch.shape[:2]
-        scale = size / max(height, width)
         w, h = max(1, round(width * scale)), max(1, round(height * scale))
         resized = _shrink(patch, w, h) if scale < 1 else cv2.resize(patch, (w, h))
-        canvas = np.zeros((size, size, 3), dtype=np.uint8)  # black padding
+        canvas = np.zeros((_aligned(h), _aligned(w), 3), dtype=np.uint8)
         canvas[:h, :w] = resized[:, :, ::-1]
         scaled = canvas.transpose(2, 0, 1).astype(np.float32) * np.float32(2.0 / 255.0)
         return scaled - np.float32(1.0)
 
+    def _anchors_for(self, height: int, width: int) -> NDArray[np.float32]:
+        key = (height, width)
+        if key not in self._anchors:  # a dict insert is atomic: threads may race, harmlessly
+            self._anchors[key] = self.spec.anchors(height, width)
+        return self._anchors[key]
+
     def _decode(
-        self, regressors: NDArray[np.float32], logits: NDArray[np.float32]
+        self,
+        regressors: NDArray[np.float32],
+        logits: NDArray[np.float32],
+        anchors: NDArray[np.float32],
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Boxes (K, 4) as x0, y0, x1, y1 in [0, 1] of the window, and their (K,) scores."""
+        """Boxes (K, 4) as x0, y0, x1, y1 in input pixels, and their (K,) scores."""
         raw = np.clip(logits[:, 0], -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT)
         keep = raw > np.log(self.min_score / (1.0 - self.min_score))
         scores = (1.0 / (1.0 + np.exp(-raw[keep]))).astype(np.float32)
-        reg = regressors[keep, :4] / np.float32(self.spec.input_size)
-        centre = reg[:, :2] + self._anchors[keep]
+        reg = regressors[keep, :4]
+        centre = reg[:, :2] + anchors[keep]
         half = reg[:, 2:4] / 2.0
         boxes = np.concatenate([centre - half, centre + half], axis=1).astype(np.float32)
         valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
         return boxes[valid], scores[valid]
+
+
+def _offset(window: _Window) -> NDArray[np.float32]:
+    return np.array([window.x, window.y, window.x, window.y], dtype=np.float32)
+
+
+def _aligned(length: int) -> int:
+    return -(-length // _ALIGN) * _ALIGN
 
 
 def _shrink(image: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8]:

@@ -22,10 +22,11 @@ class FaceDetector(Protocol):
         ...
 
 
-def create_detector(name: str, *, threads: int = 0, tiles: int = 0) -> FaceDetector:
+def create_detector(name: str, *, threads: int = 0, tiles: int = 0, size: int = 0) -> FaceDetector:
     """A new detector by name: "blazeface", "haar" or "dlib".
 
-    `tiles` (BlazeFace only) adds overlapping tiles per side for small faces in large images.
+    BlazeFace only: `tiles` adds overlapping tiles per side, `size` a larger input for the
+    whole image (longer side, pixels), both for small faces in large images.
 
     Raises:
         ValueError: Unknown name.
@@ -33,7 +34,7 @@ def create_detector(name: str, *, threads: int = 0, tiles: int = 0) -> FaceDetec
     if name == "blazeface":
         from emokognition.vision.blazeface import BlazeFace
 
-        return BlazeFace(tiles=tiles, threads=threads)
+        return BlazeFace(tiles=tiles, size=size, threads=threads)
     if name == "haar":
         from emokognition.vision.haar import HaarDetector
 
