@@ -88,10 +88,18 @@ class ForbiddenURL(SourceError):
 
 
 class DownloadError(SourceError):
-    """The download failed, timed out, or answered with an error status."""
+    """The download failed, timed out, or answered with an error status.
+
+    Attributes:
+        transient: No answer, a time-out, HTTP 429 or 5xx: the same URL may work later.
+    """
 
     code = "download_failed"
     status = 502
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class SourceAuthError(SourceError):

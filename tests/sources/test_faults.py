@@ -70,7 +70,8 @@ def test_tries_are_bounded(fake: FakeApis, bot_settings: BotSettings) -> None:
     ("route", "status", "message"),
     [
         ("mentions", 401, "twitter refused the credentials (HTTP 401 on GET"),
-        ("tweet", 403, "twitter refused the credentials (HTTP 403 on POST"),
+        ("mentions", 403, "twitter refused the credentials (HTTP 403 on GET"),
+        ("tweet", 401, "twitter refused the credentials (HTTP 401 on POST"),
     ],
 )
 def test_401_and_403_stop_with_a_clear_message_and_non_zero_exit(
@@ -108,6 +109,58 @@ def test_401_and_403_stop_with_a_clear_message_and_non_zero_exit(
         post = recorded(settings, "twitter", "204")[0]
         assert post.reply_claimed_at is None and post.reply_id is None
         assert cursor(settings, "twitter", BOT_USER_ID) is None
+
+
+def test_a_reply_refused_with_403_skips_that_reply_and_goes_on(
+    fake: FakeApis, bot_settings: BotSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """X answers 403 for one post (duplicate text, replies closed): not the credentials."""
+    fake.add_tweet(205, "ann", [("m5", "photo", "face.jpg")])
+    fake.add_tweet(206, "bob", [("m6", "photo", "face.jpg")])
+    fake.fail["tweet"] = [Failure(403, body=b'{"detail": "duplicate content"}')]
+    settings = bot_settings()
+
+    with caplog.at_level(logging.WARNING):
+        run_once(settings)
+
+    assert "reply refused" in caplog.text and "duplicate content" in caplog.text
+    assert recorded(settings, "twitter", "205")[0].reply_id is None
+    assert recorded(settings, "twitter", "206")[0].reply_id is not None
+    assert [r["reply"]["in_reply_to_tweet_id"] for r in fake.replies()] == ["205", "206"]
+    assert cursor(settings, "twitter", BOT_USER_ID) == "206"
+
+
+def test_a_reply_rate_limited_past_its_tries_is_sent_by_the_next_poll(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(207, "ann", [("m7", "photo", "face.jpg")])
+    fake.fail["tweet"] = [Failure(429, {"retry-after": "0"})] * 2
+    settings = bot_settings(bot_tries=2)
+
+    with pytest.raises(SourceAPIError, match="HTTP 429"):
+        run_once(settings)
+    assert cursor(settings, "twitter", BOT_USER_ID) is None  # stopped before the mention
+    assert recorded(settings, "twitter", "207")[0].reply_claimed_at is None
+
+    run_once(settings)
+    assert fake.hits["tweet"] == 3  # two refused by the rate limit, then the reply
+    (post,) = recorded(settings, "twitter", "207")
+    assert post.reply_id is not None
+    assert cursor(settings, "twitter", BOT_USER_ID) == "207"
+
+
+def test_a_media_host_failing_for_a_moment_is_tried_again(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(208, "ann", [("m8", "photo", "face.jpg")])
+    fake.fail["media"] = [Failure(503), Failure(429)]
+    settings = bot_settings()
+
+    run_once(settings)
+
+    assert fake.hits["media"] == 3
+    assert recorded(settings, "twitter", "208")[0].analysis_id is not None
+    assert len(fake.replies()) == 1
 
 
 def _missing_includes(fake: FakeApis) -> None:

@@ -42,7 +42,7 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise DownloadError(f"cannot resolve host {host!r}: {exc}") from exc
+        raise DownloadError(f"cannot resolve host {host!r}: {exc}", transient=True) from exc
     for *_, sockaddr in infos:
         if not is_public_address(str(sockaddr[0])):
             raise ForbiddenURL(
@@ -75,14 +75,17 @@ def download(
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     continue
-                if response.status_code >= 400:
-                    raise DownloadError(f"download failed: HTTP {response.status_code}")
+                status = response.status_code
+                if status >= 400:
+                    raise DownloadError(
+                        f"download failed: HTTP {status}", transient=status == 429 or status >= 500
+                    )
                 return _read_limited(response, max_bytes)
         raise DownloadError(f"more than {_MAX_REDIRECTS} redirects")
     except httpx.TimeoutException as exc:
-        raise DownloadError(f"download timed out after {timeout:g} s") from exc
+        raise DownloadError(f"download timed out after {timeout:g} s", transient=True) from exc
     except httpx.HTTPError as exc:
-        raise DownloadError(f"download failed: {exc}") from exc
+        raise DownloadError(f"download failed: {exc}", transient=True) from exc
     finally:
         if owned:
             http.close()

@@ -54,7 +54,12 @@ def create_daemon(
         landmarks = LandmarkRecognizer.from_settings(settings, ApiClient("vision", policy))
     elif settings.api_url:
         recognizer = ServiceRecognizer(
-            settings.api_url, database, ApiClient("service", policy), token=settings.api_token
+            settings.api_url,
+            database,
+            ApiClient("service", policy),
+            token=settings.api_token,
+            # The service answers within its sync_timeout (202 when still running).
+            sync_wait=settings.sync_timeout + settings.bot_http_timeout,
         )
     else:
         context = JobContext(

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from emokognition.config import Settings
 from emokognition.errors import (
+    DownloadError,
     MediaError,
     NotFound,
     SourceAPIError,
@@ -129,7 +130,7 @@ class Daemon:
             self.options.bot,
             self.source.name,
             self.source.account,
-            cursor or "the newest mentions",
+            cursor or "every mention the API still returns (no cursor stored or configured)",
         )
         while True:
             try:
@@ -216,15 +217,29 @@ class Daemon:
             )
 
     def _download(self, media: MediaRef) -> tuple[bytes, str]:
+        """The picture's bytes; a media host that fails for a moment is tried again with
+        backoff (`bot_tries`), one that keeps failing skips the picture rather than block."""
         url = media.url or ""
         trusted = urlsplit(url).hostname in self.source.api_hosts
-        data = download(
-            url,
-            max_bytes=self.settings.max_download_bytes,
-            timeout=self.settings.download_timeout,
-            allow_private=self.settings.allow_private_urls
-            or (self.settings.allow_private_api_media and trusted),
-        )
+        for attempt in range(1, self.settings.bot_tries + 1):
+            try:
+                data = download(
+                    url,
+                    max_bytes=self.settings.max_download_bytes,
+                    timeout=self.settings.download_timeout,
+                    allow_private=self.settings.allow_private_urls
+                    or (self.settings.allow_private_api_media and trusted),
+                )
+                break
+            except DownloadError as exc:
+                if not exc.transient or attempt == self.settings.bot_tries:
+                    raise
+                wait = min(
+                    self.settings.bot_backoff_base * 2 ** (attempt - 1),
+                    self.settings.bot_backoff_max,
+                )
+                logger.warning("%s: %s; trying again in %.1f s", media.key, exc.message, wait)
+                self._sleep(wait)
         fmt = sniff_format(data[:64])
         if fmt not in IMAGE_FORMATS:
             raise UnsupportedFormat(
@@ -270,7 +285,13 @@ class Daemon:
         )
 
     def _reply_failed(self, mention: Mention, exc: SourceAPIError) -> None:
+        """Give the claim back when nothing was posted; stop before the mention (the next
+        poll replies) when only a rate limit stood in the way."""
         name, post_id = self.source.name, mention.post_id
+        if exc.upstream_status == 429:
+            with self.database.session() as session:
+                release_reply(session=session, source=name, post_id=post_id)
+            raise exc
         if exc.upstream_status is not None and exc.upstream_status < 500:
             # Refused for sure: nothing was posted, so a later delivery may try again.
             with self.database.session() as session:

@@ -111,7 +111,9 @@ class ApiClient:
             status = response.status_code
             if status < 400:
                 return response
-            if status in (401, 403):
+            # A 403 to a write that creates something (a reply) is about that post: a duplicate
+            # text, a conversation closed to replies, a deleted post. It must not stop the bot.
+            if status == 401 or (status == 403 and retry_all):
                 raise SourceAuthError(
                     f"{self.name} refused the credentials (HTTP {status} on {method} "
                     f"{_path(url)}): {_reason(response)}; check the credentials and their "

@@ -126,7 +126,10 @@ class LocalRecognizer:
 class ServiceRecognizer:
     """Sends pictures to the service at `api_url` (`POST /api/v1/analyses?mode=sync`).
 
-    The service must use the bot's database: the bot links its posts to the service's analyses.
+    The call may wait the service's `sync_timeout` (it answers 202 then, and the analysis is
+    polled): the bot waits that long and more, as a call it gave up on would be sent again by
+    the next poll while the first analysis still finished, and count twice. The service must
+    use the bot's database: the bot links its posts to the service's analyses.
     """
 
     def __init__(
@@ -136,6 +139,7 @@ class ServiceRecognizer:
         client: ApiClient,
         *,
         token: str = "",
+        sync_wait: float = 60.0,
         poll: float = 0.5,
         wait: float = 600.0,
         sleep: Any = time.sleep,
@@ -144,6 +148,7 @@ class ServiceRecognizer:
         self.database = database
         self.client = client
         self._auth = BearerAuth(token) if token else None
+        self._sync_wait = sync_wait
         self._poll = poll
         self._wait = wait
         self._sleep = sleep
@@ -156,6 +161,7 @@ class ServiceRecognizer:
             "POST",
             f"{self.api_url}/api/v1/analyses",
             params={"mode": "sync"},
+            timeout=self._sync_wait,
             files={"file": (f"{media.media_key}.{media.format}", media.data)},
             data={"source": media.source},
             auth=self._auth,
@@ -172,8 +178,14 @@ class ServiceRecognizer:
                 f"analysis {analysis_id} of API_URL is not in the bot's database: "
                 "the service and the bot must share one database"
             ) from exc
-        if not post.created:
-            logger.warning("analysis %s: duplicate, the post was recorded meanwhile", analysis_id)
+        if not post.created:  # recorded meanwhile by another process: drop ours, keep theirs
+            url = f"{self.api_url}/api/v1/analyses/{analysis_id}"
+            answer = self.client.raw("DELETE", url, auth=self._auth)
+            logger.warning(
+                "analysis %s: the post was recorded meanwhile; deleted it (HTTP %d)",
+                analysis_id,
+                answer.status_code,
+            )
         return post
 
     def outcome(self, analysis_id: str) -> Recognition:
