@@ -91,11 +91,13 @@ def test_delete_removes_rows_and_media(
     ).json()
     before = client.get("/api/v1/stats").json()["faces"]
     media = settings.media_path
+    assert client.get(f"/analyses/{group['id']}/thumbnail").status_code == 200  # a preview
+    assert any(media.rglob(f"{group['result']['media']['sha256']}-*"))
     assert client.delete(f"/api/v1/analyses/{group['id']}").status_code == 204
     assert client.get(f"/api/v1/analyses/{group['id']}").status_code == 404
     assert client.delete(f"/api/v1/analyses/{group['id']}").status_code == 404
     assert client.get("/api/v1/stats").json()["faces"] == before - group["faces"]
-    assert not any(media.rglob(group["result"]["media"]["sha256"]))
+    assert not any(media.rglob(f"{group['result']['media']['sha256']}*"))  # preview too
     # media shared by two analyses stays until the last one goes
     sha = shared[0]["result"]["media"]["sha256"]
     client.delete(f"/api/v1/analyses/{shared[0]['id']}")

@@ -30,9 +30,13 @@ class MediaStore:
 
     def path(self, sha256: str) -> Path:
         """Where the media with this digest is (or would be) stored."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        _check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def derived(self, sha256: str, name: str) -> Path:
+        """Where a file made from the media (a preview, say) is kept: deleted with it."""
+        _check_digest(sha256)
+        return self.root / "derived" / sha256[:2] / f"{sha256}-{name}"
 
     def read(self, sha256: str) -> bytes:
         """The stored bytes.
@@ -46,7 +50,9 @@ class MediaStore:
             raise NotFound(f"stored media {sha256[:12]}... is missing") from exc
 
     def delete(self, sha256: str) -> bool:
-        """Remove the stored media; False when it was not there."""
+        """Remove the stored media and what was made from it; False when it was not there."""
+        for made in self.derived(sha256, "").parent.glob(f"{sha256}-*"):
+            made.unlink(missing_ok=True)
         try:
             self.path(sha256).unlink()
         except FileNotFoundError:
@@ -56,6 +62,11 @@ class MediaStore:
 
     def __contains__(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+
+def _check_digest(sha256: str) -> None:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -98,6 +98,9 @@ def test_an_empty_database_renders(empty_live: LiveServer, page: Page) -> None:
     response = page.goto(f"{empty_live.url}/?since=2020-02-01&until=2020-01-01")
     assert response is not None and response.status == 400
     expect(page.locator(".error")).to_contain_text("'since' (2020-02-01) is after 'until'")
+    for query in ("until=9999-12-31", "since=0001-01-01", "since=2026-13-45"):
+        response = page.goto(f"{empty_live.url}/?{query}")
+        assert response is not None and response.status == 400, query
 
 
 def test_html_in_a_source_name_is_shown_as_text(live: LiveServer, page: Page) -> None:

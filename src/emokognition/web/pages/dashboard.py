@@ -161,9 +161,12 @@ def _day(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise RequestError(f"'{name}' must be a day as YYYY-MM-DD, got {value!r}") from exc
+    if not date.min < day < date.max:  # the range's ends are a day either side
+        raise RequestError(f"'{name}' is out of range: {value!r}")
+    return day
 
 
 def _bucket(filters: Filters, span: tuple[datetime, datetime] | None) -> Bucket:

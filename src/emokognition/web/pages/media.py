@@ -17,7 +17,7 @@ from emokognition.store import Analysis
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
 from emokognition.web.pages.routing import PageRoute
-from emokognition.web.pages.thumbnails import thumbnail
+from emokognition.web.pages.thumbnails import THUMBNAIL_SIZE, thumbnail
 
 router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
 
@@ -58,14 +58,12 @@ async def preview(analysis_id: AnalysisId, service: ServiceDep) -> FileResponse:
     """A JPEG at most 320 pixels wide or high: the image, or the video's first frame."""
     analysis = await run_in_threadpool(service.get, analysis_id)
     path = _stored(service, analysis)
-    settings = service.settings
     small = await run_in_threadpool(
         thumbnail,
         path,
-        sha256=analysis.media_sha256 or "",
+        target=service.context.media.derived(path.name, f"{THUMBNAIL_SIZE}.jpg"),
         kind=analysis.kind or "image",
-        cache=settings.data_dir / "thumbnails",
-        max_pixels=settings.max_pixels,
+        max_pixels=service.settings.max_pixels,
     )
     return FileResponse(small, media_type="image/jpeg", headers=_MEDIA_HEADERS)
 

@@ -1,7 +1,7 @@
 """Small JPEG previews of stored media for the dashboard's lists, made once and kept on disk.
 
 A list of 20 analyses must not send 20 full photos: each preview is at most
-`THUMBNAIL_SIZE` pixels on its longer side, cached under the data directory by media digest.
+`THUMBNAIL_SIZE` pixels on its longer side, kept beside the media (deleted with it).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ THUMBNAIL_SIZE = 320
 _JPEG_QUALITY = 80
 
 
-def thumbnail(media: Path, *, sha256: str, kind: str, cache: Path, max_pixels: int) -> Path:
-    """The preview of stored `media` (an image, or a video's first frame); made when missing.
+def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int) -> Path:
+    """The preview of stored `media` (an image, or a video's first frame) at `target`; made
+    when missing.
 
     Raises:
         CorruptMedia: The media cannot be decoded (a `MediaError` subclass for other reasons).
     """
-    target = cache / sha256[:2] / f"{sha256}-{THUMBNAIL_SIZE}.jpg"
     if target.exists():
         return target
     if kind == "video":
@@ -40,7 +40,7 @@ def thumbnail(media: Path, *, sha256: str, kind: str, cache: Path, max_pixels: i
         ".jpg", _shrink(pixels, THUMBNAIL_SIZE), [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY]
     )
     if not ok:
-        raise CorruptMedia(f"cannot encode a preview of {sha256[:12]}...")
+        raise CorruptMedia(f"cannot encode a preview of {media.name[:12]}...")
     write_atomically(target, encoded.tobytes())
     return target
 
