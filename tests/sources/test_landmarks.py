@@ -109,14 +109,20 @@ def test_replies_name_the_landmark_or_say_there_is_none(
     assert recorded(settings, "twitter", "612")[0].landmark == {}
 
 
-def test_a_refused_key_stops_the_bot(fake: FakeApis, bot_settings: BotSettings) -> None:
+def test_a_refused_key_stops_the_bot(
+    fake: FakeApis, bot_settings: BotSettings, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.add_tweet(621, "ann", [("l1", "photo", "group.jpg")])
     settings = bot_settings(google_api_key="wrong-key")
 
-    with pytest.raises(SourceAuthError, match=r"vision refused the credentials \(HTTP 403"):
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(SourceAuthError, match=r"vision refused the credentials \(HTTP 403") as info,
+    ):
         run_once(settings, bot="landmark")
     assert recorded(settings, "twitter", "621") == ()
-    assert "wrong-key" not in str(fake.requests_to("annotate")[0].path)
+    assert fake.requests_to("annotate")[0].headers.get("x-goog-api-key") == "wrong-key"
+    assert "wrong-key" not in str(info.value) + caplog.text  # sent, never shown
 
 
 def test_vision_down_stops_before_the_mention_and_a_bad_picture_is_skipped(
