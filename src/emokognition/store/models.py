@@ -142,9 +142,9 @@ class SourcePostRow(Base):
     reply_id: Mapped[str | None] = mapped_column(String(128))
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Its index also serves lookups by (source, post_id), a prefix of it.
     __table_args__ = (
         UniqueConstraint("source", "post_id", "media_key", name="uq_source_posts_key"),
-        Index("ix_source_posts_source_post_id", "source", "post_id"),
     )
 
 

@@ -27,11 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reply_claimed_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("reply_id", sa.String(128), nullable=True))
         batch.add_column(sa.Column("replied_at", sa.DateTime(), nullable=True))
-    op.create_index("ix_source_posts_source_post_id", "source_posts", ["source", "post_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_source_posts_source_post_id", table_name="source_posts")
     # Landmark posts have no analysis: they cannot exist under the first schema.
     op.execute("DELETE FROM source_posts WHERE analysis_id IS NULL")
     with op.batch_alter_table("source_posts") as batch:
