@@ -30,6 +30,7 @@ from emokognition.errors import (
 )
 from emokognition.media.download import download
 from emokognition.media.sniff import IMAGE_FORMATS, sniff_format
+from emokognition.sources.http import RetryPolicy
 from emokognition.sources.mentions import MediaRef, Mention, MentionSource
 from emokognition.sources.recognition import PostMedia, Recognizer, record_post
 from emokognition.sources.replies import emotion_reply, landmark_reply
@@ -221,7 +222,8 @@ class Daemon:
         backoff (`bot_tries`), one that keeps failing skips the picture rather than block."""
         url = media.url or ""
         trusted = urlsplit(url).hostname in self.source.api_hosts
-        for attempt in range(1, self.settings.bot_tries + 1):
+        policy = RetryPolicy.from_settings(self.settings)
+        for attempt in range(1, policy.tries + 1):
             try:
                 data = download(
                     url,
@@ -232,12 +234,9 @@ class Daemon:
                 )
                 break
             except DownloadError as exc:
-                if not exc.transient or attempt == self.settings.bot_tries:
+                if not exc.transient or attempt == policy.tries:
                     raise
-                wait = min(
-                    self.settings.bot_backoff_base * 2 ** (attempt - 1),
-                    self.settings.bot_backoff_max,
-                )
+                wait = policy.backoff(attempt)
                 logger.warning("%s: %s; trying again in %.1f s", media.key, exc.message, wait)
                 self._sleep(wait)
         fmt = sniff_format(data[:64])

@@ -48,6 +48,10 @@ class RetryPolicy:
             timeout=settings.bot_http_timeout,
         )
 
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after failed try number `attempt` (1 for the first)."""
+        return float(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
+
 
 class ApiClient:
     """An httpx client for one API, named in every error (`name`: "twitter", "mastodon"...).
@@ -144,7 +148,7 @@ class ApiClient:
             raise self._failed(method, url, f"no answer: {exc!r}") from exc
 
     def _back_off(self, attempt: int, why: str) -> None:
-        wait = min(self.policy.backoff_base * 2 ** (attempt - 1), self.policy.backoff_max)
+        wait = self.policy.backoff(attempt)
         logger.warning("%s: %s; trying again in %.1f s", self.name, why, wait)
         self._sleep(wait)
 
