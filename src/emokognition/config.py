@@ -228,6 +228,11 @@ class Settings(BaseSettings):
         """Where stored media lives (`media_dir`, resolved)."""
         return self.media_dir or self.data_dir / "media"
 
+    def sharing_cores(self) -> Settings:
+        """These settings for models that share the cores with other work (jobs side by
+        side, decoding): one ONNX Runtime thread per model unless `threads` is set."""
+        return self if self.threads else self.model_copy(update={"threads": 1})
+
 
 def _psycopg_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):

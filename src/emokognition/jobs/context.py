@@ -20,7 +20,7 @@ class Analyzers:
         # runs on one thread: ONNX Runtime's spinning intra-op threads would starve the other
         # jobs, the database and decoding. A Celery worker did 43 photo jobs/s so, 18 with two
         # threads per session (`make bench`). EMOKOGNITION_THREADS still wins when set.
-        self.settings = settings if settings.threads else settings.model_copy(update={"threads": 1})
+        self.settings = settings.sharing_cores()
         self._analyzers: dict[str, Analyzer] = {}
         self._classifier: EmotionClassifier | None = None
         self._lock = threading.Lock()

@@ -12,8 +12,7 @@ def video_analyzer(detector: str | FaceDetector | None, settings: Settings) -> A
     """An analyzer for video frames: `video_detector`, and one ONNX Runtime thread per model
     unless `settings.threads` asks for more (frames are decoded on the other cores meanwhile,
     and small batches gain little from threads: one is faster overall)."""
-    if settings.threads == 0:
-        settings = settings.model_copy(update={"threads": 1})
+    settings = settings.sharing_cores()
     return Analyzer(video_detector(detector, settings), settings=settings)
 
 
