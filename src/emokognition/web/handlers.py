@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from emokognition.errors import EmokognitionError, Unauthorized, Unavailable
+from emokognition.web.pages.routing import error_page
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
         return await unexpected_error(request, exc)
     if _wants_page(request):  # a person who followed a bad link gets a page, not JSON
-        from emokognition.web.pages.routing import error_page
-
         return error_page(request, exc.status_code, str(exc.detail))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
