@@ -3,18 +3,16 @@ a media server on 127.0.0.1, and `emokognition serve` / `worker` processes."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from sqlalchemy.engine import make_url
 from emokognition.config import Settings
 from emokognition.store import Database, upgrade
 from emokognition.web import create_app
+from tests.servers import LocalServer
 from tests.shared import PHOTOS, SAMPLE_PHOTO, VIDEOS
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -171,32 +170,15 @@ def poll_done(client: TestClient | httpx.Client, analysis_id: str, timeout: floa
 # --- a media server on 127.0.0.1 (the seam for URL downloads) --------------------------------
 
 
-class MediaServer:
+class MediaServer(LocalServer):
     """Serves /photo.jpg, /group.jpg, /text.txt; /stall/<any>.jpg holds the answer until
     `release()`; /redirect?to=<path> answers 302. Counts hits per path."""
 
     def __init__(self, photo: bytes, group: bytes) -> None:
+        super().__init__()
         self.files = {"/photo.jpg": photo, "/group.jpg": group, "/text.txt": b"not media"}
         self.hits: Counter[str] = Counter()
         self.stalled: Counter[str] = Counter()
-        self._release = threading.Event()
-        self._closing = threading.Event()
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # the stdlib's name
-                # The client may be killed mid-download, on purpose.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    server._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -209,7 +191,7 @@ class MediaServer:
         """Stall /stall/ requests again."""
         self._release.clear()
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def _serve(self, request: BaseHTTPRequestHandler, method: str) -> None:
         path = request.path.split("?")[0]
         with self._lock:
             self.hits[path] += 1
@@ -238,16 +220,6 @@ class MediaServer:
         request.send_header("Content-Length", str(len(body)))
         request.end_headers()
         request.wfile.write(body)
-
-    def __enter__(self) -> MediaServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._closing.set()
-        self._release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

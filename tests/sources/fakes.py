@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.servers import LocalServer
 
 BEARER = "test-bearer-token"
 USER_TOKEN = "test-user-token"
@@ -42,11 +43,15 @@ class Failure:
     body: bytes = b'{"title": "scripted failure"}'
 
 
-class FakeApis:
+class FakeApis(LocalServer):
     """The fake server. Routes are keyed: "mentions", "tweet", "user", "notifications",
     "status", "verify", "annotate", "token", "media"."""
 
+    methods = ("GET", "POST")
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+
     def __init__(self) -> None:
+        super().__init__()
         self.tweets: list[dict[str, Any]] = []  # API v2 post objects
         self.media: dict[str, dict[str, Any]] = {}  # media_key -> media object
         self.users: dict[str, str] = {}  # author id -> username
@@ -62,33 +67,8 @@ class FakeApis:
         self.received: list[Received] = []
         self.hits: Counter[str] = Counter()
         self.waiting: Counter[str] = Counter()
-        self._release = threading.Event()
-        self._closing = threading.Event()
-        self._lock = threading.Lock()
         self._next_id = 9_000_000
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def handle(self) -> None:
-                # Clients close kept-alive connections (or are killed) whenever they like.
-                with contextlib.suppress(ConnectionError):
-                    super().handle()
-
-            def do_GET(self) -> None:  # the stdlib's name
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     # --- scripting ---------------------------------------------------------------------------
 
@@ -270,16 +250,6 @@ class FakeApis:
                 {"mid": "/m/02j81", "description": self.landmark, "score": 0.93}
             ]
         return _json(200, {"responses": [answer]})
-
-    def __enter__(self) -> FakeApis:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._closing.set()
-        self._release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _route(method: str, path: str) -> str:
