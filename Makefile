@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck chromium bench eval models clean
+.PHONY: install run test lint typecheck chromium bench eval models train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,5 +54,17 @@ bench: install $(PEER_VENV)/.installed-stamp
 models: $(PEER_VENV)/.installed-stamp
 	$(PEER_VENV)/bin/python tools/convert_models.py
 
+# Our own classifier (tools/train_classifier.py): PyTorch in its own venv, never in make test.
+# Resumable: checkpoints in ~/.cache/emokognition/train; the results land in artifacts/train.
+TRAIN_VENV ?= .venv-train
+TRAIN_ARGS ?=
+$(TRAIN_VENV)/.installed-stamp: tools/requirements-train.txt
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -r tools/requirements-train.txt
+	touch $@
+
+train: $(TRAIN_VENV)/.installed-stamp
+	$(TRAIN_VENV)/bin/python tools/train_classifier.py $(TRAIN_ARGS)
+
 clean:
-	rm -rf $(VENV) $(PEER_VENV) artifacts build *.egg-info
+	rm -rf $(VENV) $(PEER_VENV) $(TRAIN_VENV) artifacts build *.egg-info
