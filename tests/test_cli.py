@@ -14,7 +14,7 @@ import cv2
 import pytest
 
 from emokognition.cli import main
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 from tests.shared import FER2013_PUBLICTEST, PHOTOS
 
 

@@ -1,0 +1,149 @@
+"""The argument parser of every command; each command's code is imported when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from emokognition.config import DETECTORS
+
+DESCRIPTION = (
+    "The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."
+)
+FORMATS = ("table", "json", "jsonl", "csv")
+
+_TILES_HELP = "BlazeFace tiles per side on photos, for small faces (default: EMOKOGNITION_TILES)"
+_SIZE_HELP = (
+    "BlazeFace input for the whole picture, longer side in pixels: 320 finds smaller faces "
+    "(default: EMOKOGNITION_DETECT_SIZE, the trained 192)"
+)
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _command(module: str, function: str = "run") -> Command:
+    """A command that imports `emokognition.cli.<module>` only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        code: int = getattr(importlib.import_module(f"emokognition.cli.{module}"), function)(args)
+        return code
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `emokognition` parser with every command and option."""
+    from emokognition import __version__
+
+    parser = argparse.ArgumentParser(prog="emokognition", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"emokognition {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _analyze_command(commands)
+    _eval_commands(commands)
+    _service_commands(commands)
+    _daemon_command(commands)
+    return parser
+
+
+def _analyze_command(commands: Any) -> None:
+    analyze = commands.add_parser("analyze", help="faces and emotions in photos and videos")
+    analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
+    analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
+    analyze.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    analyze.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
+    analyze.add_argument("--detect-size", type=int, default=None, help=_SIZE_HELP)
+    analyze.add_argument(
+        "--annotate",
+        type=Path,
+        help="write the picture or video (.mp4) with boxes and labels (a folder for many)",
+    )
+    analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sampling = analyze.add_mutually_exclusive_group()
+    sampling.add_argument("--fps", type=float, help="video: analysed frames per second (5)")
+    sampling.add_argument("--every", type=int, metavar="N", help="video: every N-th frame")
+    sampling.add_argument("--all-frames", action="store_true", help="video: every frame")
+    analyze.add_argument("--plot", type=Path, help="video: emotions over time per track (.png)")
+    analyze.add_argument("--workers", type=int, default=1, help="video: worker processes")
+    analyze.add_argument(
+        "--backend",
+        choices=("process", "ray"),
+        default="process",
+        help="video: where workers run (ray: EMOKOGNITION_RAY_ADDRESS, or a local Ray)",
+    )
+    analyze.add_argument(
+        "--smoothing", type=float, default=0.0, help="video: weight of a track's past, 0..1"
+    )
+    analyze.set_defaults(run=_command("analyze"))
+
+
+def _eval_commands(commands: Any) -> None:
+    evaluate = commands.add_parser("eval", help="measure the models on labelled data")
+    targets = evaluate.add_subparsers(required=True, metavar="DATASET")
+    fer = targets.add_parser("fer2013", help="classifier accuracy on a FER2013 .npz")
+    fer.add_argument("path", type=Path)
+    fer.add_argument("--limit", type=int, default=None, help="first N rows only")
+    fer.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average with the mirror image (default: EMOKOGNITION_MIRROR, on)",
+    )
+    fer.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    fer.set_defaults(run=_command("eval", "run_fer2013"))
+    faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
+    faces.add_argument("path", type=Path)
+    faces.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    faces.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
+    faces.add_argument("--detect-size", type=int, default=None, help=_SIZE_HELP)
+    faces.add_argument("--iou", type=float, default=0.4)
+    faces.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    faces.set_defaults(run=_command("eval", "run_faces"))
+
+
+def _service_commands(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the web service (JSON API, pages, jobs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-format", choices=("text", "json"), default="text")
+    serve.set_defaults(run=_command("serve", "run_serve"))
+    worker = commands.add_parser("worker", help="run a Celery worker (EMOKOGNITION_JOBS=celery)")
+    worker.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 1)
+    worker.add_argument("--log-format", choices=("text", "json"), default="text")
+    worker.set_defaults(run=_command("serve", "run_worker"))
+    db = commands.add_parser("db", help="database migrations (applied at start anyway)")
+    actions = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = actions.add_parser("upgrade", help="migrate to the newest (or a given) revision")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(run=_command("db", "run_upgrade"))
+    downgrade = actions.add_parser("downgrade", help="migrate down ('base' drops every table)")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(run=_command("db", "run_downgrade"))
+    current = actions.add_parser("current", help="the database's revision and the newest")
+    current.set_defaults(run=_command("db", "run_current"))
+
+
+def _daemon_command(commands: Any) -> None:
+    daemon = commands.add_parser(
+        "daemon", help="the bot: analyse the pictures that mention an account, record, reply"
+    )
+    daemon.add_argument("--source", choices=("twitter", "mastodon"), required=True)
+    daemon.add_argument(
+        "--bot",
+        choices=("emokognition", "landmark"),
+        default=None,
+        help="reply with emotions or with the landmark (default: TwitterBotType)",
+    )
+    daemon.add_argument(
+        "--once", action="store_true", help="answer the new mentions, then exit (for cron)"
+    )
+    daemon.add_argument(
+        "--interval", type=float, default=None, help="seconds between polls (default 60)"
+    )
+    daemon.add_argument("--no-reply", action="store_true", help="record without replying")
+    daemon.add_argument("--log-format", choices=("text", "json"), default="text")
+    daemon.set_defaults(run=_command("daemon"))

@@ -1,0 +1,65 @@
+"""Progress bars on a terminal's stderr: one over many inputs, one per video pass."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+
+def over_inputs(items: list[str], *, show: bool) -> Iterator[str]:
+    """Yield the items, with a bar over them when `show` and stderr is a terminal."""
+    if not show or not sys.stderr.isatty():
+        yield from items
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("analysing", total=len(items))
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} frames/s" if speed else "")
+
+
+@contextmanager
+def frame_progress(*, show: bool) -> Iterator[Callable[[str], Callable[[int, int], None] | None]]:
+    """A factory of progress callbacks, one task each, drawn on a terminal's stderr."""
+    if not show or not sys.stderr.isatty():
+        yield lambda name: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+
+        def factory(name: str) -> Callable[[int, int], None]:
+            task = bar.add_task(name, total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        yield factory
