@@ -31,11 +31,11 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.core import make_photos
+from emokognition.app import Submission, create_service
 from emokognition.config import Settings
-from emokognition.jobs import Submission, create_service
+from emokognition.emotions import EMOTIONS
 from emokognition.store import Database, new_id, upgrade, utcnow
 from emokognition.store.models import AnalysisRow, FaceRow
-from emokognition.vision.faces import EMOTIONS
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"

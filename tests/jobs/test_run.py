@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from emokognition.emotions import EMOTIONS
 from emokognition.jobs import JobContext, run_analysis
 from emokognition.store import claim_analysis, create_analysis, get_analysis, upgrade
 from emokognition.store.models import FaceRow
-from emokognition.vision.faces import EMOTIONS
 from tests.conftest import MediaServer, SettingsFactory
 
 

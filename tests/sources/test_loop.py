@@ -6,10 +6,9 @@ import logging
 
 import pytest
 
-from emokognition.jobs import Analyzers, JobContext
+from emokognition.app import create_local_service
 from emokognition.sources import Daemon, DaemonOptions, create_source
 from emokognition.sources.recognition import LocalRecognizer
-from emokognition.store import Database, MediaStore, upgrade
 from tests.sources.conftest import BotSettings, recorded
 from tests.sources.fakes import Failure, FakeApis
 
@@ -24,9 +23,8 @@ def test_a_failed_poll_is_tried_again_after_the_interval(
     fake.add_tweet(901, "ann", [("p1", "photo", "face.jpg")])
     fake.fail["mentions"] = [Failure(500)] * 2  # both tries of the first poll
     settings = bot_settings(bot_tries=2)
-    database = Database(settings.database_url)
-    upgrade(database)
-    context = JobContext(settings, database, MediaStore(settings.media_path), Analyzers(settings))
+    service = create_local_service(settings)
+    service.migrate()
     pauses: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -36,10 +34,10 @@ def test_a_failed_poll_is_tried_again_after_the_interval(
 
     daemon = Daemon(
         source=create_source("twitter", settings),
-        database=database,
+        ledger=service.ledger(),
         settings=settings,
         options=DaemonOptions(interval=7.0),
-        recognizer=LocalRecognizer(context),
+        recognizer=LocalRecognizer(service),
         sleep=sleep,
     )
     with caplog.at_level(logging.WARNING), daemon, pytest.raises(Stop):

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from emokognition.config import Settings
+from emokognition.emotions import EMOTIONS
 from emokognition.store import get_analysis, get_stats, set_cursor
-from emokognition.vision.faces import EMOTIONS
 from tests.sources.conftest import BotSettings, cursor, recorded, run_once, session_of
 from tests.sources.fakes import BOT_USER_ID, FakeApis
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store import (
     Analysis,
     Database,
@@ -12,7 +13,6 @@ from emokognition.store import (
     create_analysis,
     finish_analysis,
 )
-from emokognition.vision.faces import EMOTIONS
 
 
 def face(main: str, alternative: str, *, track: int | None = None) -> dict[str, Any]:

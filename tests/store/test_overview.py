@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store import (
     Database,
     count_analyses,
@@ -16,7 +17,6 @@ from emokognition.store import (
     list_sources,
     mood_over_time,
 )
-from emokognition.vision.faces import EMOTIONS
 from tests.store.factories import face, image_result, recorded, video_result
 
 DAY = datetime(2026, 3, 14, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store import Database, get_stats, utcnow
-from emokognition.vision.faces import EMOTIONS
 from tests.store.factories import face, image_result, recorded, video_result
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from emokognition.emotions import EMOTIONS
 from emokognition.media.info import MediaInfo
 from emokognition.video.results import FrameResult, Track, VideoResult
 from emokognition.video.sampling import Sampling
 from emokognition.video.timeline import Timelines
-from emokognition.vision.faces import EMOTIONS, Detection, Face
+from emokognition.vision.faces import Detection, Face
 from emokognition.vision.results import ModelInfo
 
 

@@ -12,10 +12,10 @@ from numpy.typing import NDArray
 
 import emokognition
 from emokognition.config import Settings
+from emokognition.emotions import EMOTIONS
 from emokognition.errors import MediaError, MediaTooLarge, RequestError
 from emokognition.video import Sampling, analyze_video, iter_video
 from emokognition.vision.analyzer import Analyzer
-from emokognition.vision.faces import EMOTIONS
 from tests.video.media import HAMILTON, WOMAN, damage_packets, read_frames, write_video
 
 Frames = list[NDArray[np.uint8]]

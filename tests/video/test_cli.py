@@ -11,7 +11,7 @@ import av
 import pytest
 
 from emokognition.cli import main
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 from tests.shared import SAMPLE_PHOTO
 from tests.video.media import WOMAN
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from emokognition.emotions import EMOTIONS
 from emokognition.video.results import FrameResult, Track, VideoResult
-from emokognition.vision.faces import EMOTIONS
 from tests.video.factories import make_face, make_result, two_people
 
 

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 import emokognition
+from emokognition.emotions import EMOTIONS
 from emokognition.errors import CorruptMedia, MediaError
 from emokognition.vision.analyzer import Analyzer
 from emokognition.vision.boxes import iou_matrix
-from emokognition.vision.faces import EMOTIONS
 from tests.shared import PHOTOS, SAMPLE_PHOTO, labelled_boxes
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from emokognition.emotions import EMOTIONS
 from emokognition.vision.classifier import EmotionClassifier
-from emokognition.vision.faces import EMOTIONS
 from tests.shared import FER2013_PUBLICTEST
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emokognition.vision.faces import EMOTIONS, Detection, Face, summarize, top_two
+from emokognition.emotions import EMOTIONS
+from emokognition.vision.faces import Detection, Face, summarize, top_two
 
 
 def _face(probs: list[float]) -> Face:

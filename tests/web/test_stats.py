@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 
 JPEG = "image/jpeg"
 

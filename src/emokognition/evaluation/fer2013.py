@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from emokognition.emotions import EMOTIONS
 from emokognition.errors import MediaError
 from emokognition.vision.classifier import EmotionClassifier
-from emokognition.vision.faces import EMOTIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@
 
 from emokognition.sources.bot import SOURCES, create_daemon, create_source
 from emokognition.sources.daemon import Daemon, DaemonOptions
+from emokognition.sources.landmarks import Landmark, LandmarkRecognizer
 from emokognition.sources.mentions import MediaRef, Mention, MentionSource
-from emokognition.sources.vision import Landmark, LandmarkRecognizer
 
 __all__ = [
     "SOURCES",

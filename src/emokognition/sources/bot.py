@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
+from emokognition.app import create_local_service
 from emokognition.config import Settings
-from emokognition.jobs import Analyzers, JobContext
 from emokognition.sources.credentials import TwitterCredentials
-from emokognition.sources.daemon import BotType, Daemon, DaemonOptions
+from emokognition.sources.daemon import Daemon, DaemonOptions
 from emokognition.sources.http import ApiClient, RetryPolicy
+from emokognition.sources.landmarks import LandmarkRecognizer
 from emokognition.sources.mastodon import MastodonSource
 from emokognition.sources.mentions import MentionSource
 from emokognition.sources.recognition import LocalRecognizer, Recognizer, ServiceRecognizer
+from emokognition.sources.replier import BotType
 from emokognition.sources.twitter import TwitterSource
-from emokognition.sources.vision import LandmarkRecognizer
-from emokognition.store import Database, MediaStore, upgrade
 
 SourceName = Literal["twitter", "mastodon"]
 SOURCES: tuple[SourceName, ...] = ("twitter", "mastodon")
@@ -44,8 +44,9 @@ def create_daemon(
     reply: bool = True,
 ) -> Daemon:
     """A daemon on a migrated database; `bot` and `interval` default to the settings."""
-    database = Database(settings.database_url)
-    upgrade(database)
+    service = create_local_service(settings)
+    service.migrate()
+    ledger = service.ledger()
     bot = bot or settings.bot_type
     policy = RetryPolicy.from_settings(settings)
     recognizer: Recognizer | None = None
@@ -55,20 +56,14 @@ def create_daemon(
     elif settings.api_url:
         recognizer = ServiceRecognizer(
             settings.api_url,
-            database,
+            ledger,
             ApiClient("service", policy),
             token=settings.api_token,
             # The service answers within its sync_timeout (202 when still running).
             sync_wait=settings.sync_timeout + settings.bot_http_timeout,
         )
     else:
-        context = JobContext(
-            settings=settings,
-            database=database,
-            media=MediaStore(settings.media_path),
-            analyzers=Analyzers(settings),
-        )
-        recognizer = LocalRecognizer(context)
+        recognizer = LocalRecognizer(service)
     initial = settings.initial_tweet_id if source == "twitter" else settings.mastodon_since_id
     options = DaemonOptions(
         bot=bot,
@@ -79,7 +74,7 @@ def create_daemon(
     )
     return Daemon(
         source=create_source(source, settings),
-        database=database,
+        ledger=ledger,
         settings=settings,
         options=options,
         recognizer=recognizer,

@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from emokognition.app import PostLedger, PostMedia, SourcePost
 from emokognition.config import Settings
 from emokognition.errors import (
     DownloadError,
@@ -31,25 +31,12 @@ from emokognition.errors import (
 from emokognition.media.download import download
 from emokognition.media.sniff import IMAGE_FORMATS, sniff_format
 from emokognition.sources.http import RetryPolicy
+from emokognition.sources.landmarks import LandmarkRecognizer
 from emokognition.sources.mentions import MediaRef, Mention, MentionSource
-from emokognition.sources.recognition import PostMedia, Recognizer, record_post
-from emokognition.sources.replies import emotion_reply, landmark_reply
-from emokognition.sources.vision import LandmarkRecognizer
-from emokognition.store import (
-    Database,
-    SourcePost,
-    claim_reply,
-    find_post_media,
-    find_source_post,
-    get_cursor,
-    record_reply,
-    release_reply,
-    set_cursor,
-)
+from emokognition.sources.recognition import Recognizer
+from emokognition.sources.replier import BotType, Handled, Replier
 
 logger = logging.getLogger(__name__)
-
-BotType = Literal["emokognition", "landmark"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +58,6 @@ class DaemonOptions:
     initial_cursor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Handled:
-    """A recorded picture of a mention, with what the reply says about it."""
-
-    post: SourcePost
-    result: dict[str, Any] | None = None
-
-
 class Daemon:
     """Watches one source's mentions and answers them; see the module docstring."""
 
@@ -86,7 +65,7 @@ class Daemon:
         self,
         *,
         source: MentionSource,
-        database: Database,
+        ledger: PostLedger,
         settings: Settings,
         options: DaemonOptions,
         recognizer: Recognizer | None = None,
@@ -96,7 +75,8 @@ class Daemon:
         if (recognizer if options.bot == "emokognition" else landmarks) is None:
             raise ValueError(f"the {options.bot} bot needs its recognizer")
         self.source = source
-        self.database = database
+        self.ledger = ledger
+        self.replier = Replier(source, ledger, options.bot)
         self.settings = settings
         self.options = options
         self.recognizer = recognizer
@@ -115,7 +95,7 @@ class Daemon:
         for part in (self.recognizer, self.landmarks):
             if part is not None:
                 part.close()
-        self.database.dispose()
+        self.ledger.database.dispose()
 
     def run(self) -> int:
         """Poll and answer; with `once`, return 0 when no new mention is left.
@@ -158,7 +138,7 @@ class Daemon:
         elif not handled:
             logger.info("%s post %s: nothing to analyse", self.source.name, mention.post_id)
         elif self.options.reply:
-            self._reply(mention, handled)
+            self.replier.reply(mention, handled)
         return handled
 
     def _handle(self, mention: Mention, media: MediaRef) -> Handled | None:
@@ -167,13 +147,7 @@ class Daemon:
             logger.warning("%s skipped: %s", where, media.problem)
             return None
         try:
-            with self.database.session() as session:
-                post = find_source_post(
-                    session=session,
-                    source=self.source.name,
-                    post_id=mention.post_id,
-                    media_key=media.key,
-                )
+            post = self.ledger.find(self.source.name, mention.post_id, media.key)
             if post is None:
                 post = self._record(mention, media)
             if post.analysis_id is None or self.recognizer is None:
@@ -212,10 +186,9 @@ class Daemon:
         if landmarks is None:  # excluded by __init__
             raise ValueError("no landmark recognizer")
         landmark = landmarks.recognise(data)
-        with self.database.session() as session:
-            return record_post(
-                session, picture, analysis_id=None, landmark=landmark.to_dict() if landmark else {}
-            )
+        return self.ledger.record(
+            picture, analysis_id=None, landmark=landmark.to_dict() if landmark else {}
+        )
 
     def _download(self, media: MediaRef) -> tuple[bytes, str]:
         """The picture's bytes; a media host that fails for a moment is tried again with
@@ -247,75 +220,12 @@ class Daemon:
             )
         return data, fmt
 
-    def _reply(self, mention: Mention, handled: list[Handled]) -> None:
-        name, post_id = self.source.name, mention.post_id
-        if self.options.bot == "landmark":
-            text = landmark_reply(mention.author, (h.post.landmark or {} for h in handled))
-        else:
-            text = emotion_reply(mention.author, (h.result or {} for h in handled))
-        with self.database.session() as session:
-            claimed = claim_reply(session=session, source=name, post_id=post_id)
-            recorded = find_post_media(session=session, source=name, post_id=post_id)
-        if not claimed:
-            replies = {p.reply_id for p in recorded if p.reply_id}
-            if replies:
-                logger.info("%s post %s: already replied (%s)", name, post_id, ", ".join(replies))
-            else:
-                logger.warning(
-                    "%s post %s: a reply was being sent when a previous run stopped; "
-                    "not sending it again, so that it is never sent twice",
-                    name,
-                    post_id,
-                )
-            return
-        try:
-            reply_id = self.source.reply(mention, text)
-        except SourceAPIError as exc:
-            self._reply_failed(mention, exc)
-            return
-        except SourceAuthError:
-            with self.database.session() as session:
-                release_reply(session=session, source=name, post_id=post_id)
-            raise
-        with self.database.session() as session:
-            record_reply(session=session, source=name, post_id=post_id, reply_id=reply_id)
-        logger.info(
-            "%s post %s: %d media recorded, replied %s", name, post_id, len(handled), reply_id
-        )
-
-    def _reply_failed(self, mention: Mention, exc: SourceAPIError) -> None:
-        """Give the claim back when nothing was posted; stop before the mention (the next
-        poll replies) when only a rate limit stood in the way."""
-        name, post_id = self.source.name, mention.post_id
-        if exc.upstream_status == 429:
-            with self.database.session() as session:
-                release_reply(session=session, source=name, post_id=post_id)
-            raise exc
-        if exc.upstream_status is not None and exc.upstream_status < 500:
-            # Refused for sure: nothing was posted, so a later delivery may try again.
-            with self.database.session() as session:
-                release_reply(session=session, source=name, post_id=post_id)
-            logger.warning("%s post %s: reply refused: %s", name, post_id, exc.message)
-            return
-        logger.warning(
-            "%s post %s: reply may or may not have been posted (%s); not sending it again",
-            name,
-            post_id,
-            exc.message,
-        )
-
     def _first_cursor(self) -> str | None:
-        with self.database.session() as session:
-            stored = get_cursor(
-                session=session, source=self.source.name, account=self.source.account
-            )
+        stored = self.ledger.cursor(self.source.name, self.source.account)
         return stored or self.options.initial_cursor or None
 
     def _save_cursor(self, value: str) -> None:
-        with self.database.session() as session:
-            set_cursor(
-                session=session, source=self.source.name, account=self.source.account, value=value
-            )
+        self.ledger.save_cursor(self.source.name, self.source.account, value)
 
 
 def _transient(exc: SourceAPIError) -> bool:

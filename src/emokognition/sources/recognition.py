@@ -10,36 +10,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
+from emokognition.app import AnalysisService, PostLedger, PostMedia, SourcePost
 from emokognition.errors import ConfigError, NotFound, SourceAPIError
-from emokognition.jobs import JobContext, run_analysis
 from emokognition.sources.credentials import BearerAuth
 from emokognition.sources.http import ApiClient
 from emokognition.sources.payloads import as_dict
-from emokognition.store import (
-    Database,
-    SourcePost,
-    create_analysis,
-    delete_analysis,
-    get_analysis,
-    record_source_post,
-)
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class PostMedia:
-    """One picture of a post, downloaded and checked."""
-
-    source: str
-    post_id: str
-    media_key: str
-    account: str
-    data: bytes
-    format: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,25 +26,6 @@ class Recognition:
     analysis_id: str
     result: dict[str, Any] | None
     error: str | None = None
-
-
-def record_post(
-    session: Session,
-    media: PostMedia,
-    *,
-    analysis_id: str | None,
-    landmark: dict[str, Any] | None = None,
-) -> SourcePost:
-    """Record a picture with its post, once (see `record_source_post`)."""
-    return record_source_post(
-        session=session,
-        source=media.source,
-        post_id=media.post_id,
-        media_key=media.media_key,
-        account=media.account,
-        analysis_id=analysis_id,
-        landmark=landmark,
-    )
 
 
 class Recognizer(Protocol):
@@ -83,41 +41,18 @@ class Recognizer(Protocol):
 class LocalRecognizer:
     """Runs analyses in this process, through the same job function as the service."""
 
-    def __init__(self, context: JobContext, *, sleep: Any = time.sleep) -> None:
-        self.context = context
+    def __init__(self, service: AnalysisService, *, sleep: Any = time.sleep) -> None:
+        self.service = service
         self._sleep = sleep
 
     def close(self) -> None:
-        """Nothing to close: the context's database belongs to the daemon."""
+        """Nothing to close: the service's database belongs to the daemon."""
 
     def record(self, media: PostMedia) -> SourcePost:
-        sha256 = self.context.media.put(media.data)
-        # One transaction: a post is never recorded without its analysis, nor the reverse.
-        with self.context.database.session() as session:
-            analysis = create_analysis(
-                session=session,
-                source=media.source,
-                kind="image",
-                media_sha256=sha256,
-                media_format=media.format,
-            )
-            post = record_post(session, media, analysis_id=analysis.id)
-            if not post.created:  # another process recorded it first: keep theirs
-                delete_analysis(session=session, analysis_id=analysis.id)
-        return post
+        return self.service.record_post(media)
 
     def outcome(self, analysis_id: str) -> Recognition:
-        """Runs the analysis unless finished; waits out the lease of a worker that was lost."""
-        while True:
-            run = run_analysis(analysis_id, self.context)
-            if run.status != "busy":
-                break
-            logger.info(
-                "analysis %s: held by another worker; waiting %.1f s", analysis_id, run.retry_in
-            )
-            self._sleep(run.retry_in)
-        with self.context.database.session() as session:
-            analysis = get_analysis(session=session, analysis_id=analysis_id)
+        analysis = self.service.analyse_now(analysis_id, sleep=self._sleep)
         error = analysis.error.message if analysis.error else None
         result = analysis.result if analysis.status == "done" else None
         return Recognition(analysis_id, result, error)
@@ -135,7 +70,7 @@ class ServiceRecognizer:
     def __init__(
         self,
         api_url: str,
-        database: Database,
+        ledger: PostLedger,
         client: ApiClient,
         *,
         token: str = "",
@@ -145,7 +80,7 @@ class ServiceRecognizer:
         sleep: Any = time.sleep,
     ) -> None:
         self.api_url = api_url.rstrip("/")
-        self.database = database
+        self.ledger = ledger
         self.client = client
         self._auth = BearerAuth(token) if token else None
         self._sync_wait = sync_wait
@@ -171,9 +106,8 @@ class ServiceRecognizer:
         if not analysis_id:
             raise SourceAPIError("service: the analysis was answered without an id")
         try:
-            with self.database.session() as session:
-                post = record_post(session, media, analysis_id=analysis_id)
-        except IntegrityError as exc:
+            post = self.ledger.record(media, analysis_id=analysis_id)
+        except NotFound as exc:
             raise ConfigError(
                 f"analysis {analysis_id} of API_URL is not in the bot's database: "
                 "the service and the bot must share one database"

@@ -16,10 +16,10 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from emokognition.emotions import EMOTIONS
 from emokognition.errors import NotFound, WorkerLost
 from emokognition.store.models import AnalysisRow, FaceRow, SourcePostRow
 from emokognition.store.records import STATUSES, Analysis, JobError, Page
-from emokognition.vision.faces import EMOTIONS
 
 
 def utcnow() -> datetime:

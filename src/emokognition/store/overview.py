@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store.models import AnalysisRow, FaceRow
-from emokognition.vision.faces import EMOTIONS
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")

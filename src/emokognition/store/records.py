@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 
 STATUSES = ("queued", "running", "done", "failed")
 """An analysis is queued, then running, then done or failed (running again after a lost worker)."""

@@ -8,9 +8,9 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store.models import FaceRow
 from emokognition.store.records import Stats
-from emokognition.vision.faces import EMOTIONS
 
 
 def get_stats(

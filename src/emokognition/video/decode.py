@@ -15,6 +15,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
+from emokognition.errors import CorruptMedia
 from emokognition.video.h264 import is_disposable, nal_length_size
 from emokognition.video.probe import Probe, media_error, read_packets
 
@@ -177,3 +178,18 @@ def upright_bgr(frame: VideoFrame, rotation: int) -> NDArray[np.uint8]:
 
 
 __all__ = ["DecodedFrame", "FrameReader", "upright_bgr"]
+
+
+def first_frame(path: str) -> NDArray[np.uint8]:
+    """The first frame of a video file as (H, W, 3) BGR: a preview, without probing or indexing.
+
+    Raises:
+        CorruptMedia: No frame can be decoded (a `MediaError` subclass for other reasons).
+    """
+    try:
+        with av.open(path, mode="r") as container:
+            for frame in container.decode(video=0):
+                return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+    except av.error.FFmpegError as exc:
+        raise media_error(exc, "cannot read the video's first frame") from exc
+    raise CorruptMedia("the video has no frame to preview")

@@ -7,10 +7,10 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from emokognition.emotions import EMOTIONS
 from emokognition.errors import MediaError
 from emokognition.video.results import VideoResult
 from emokognition.vision.annotate import COLOURS
-from emokognition.vision.faces import EMOTIONS
 
 MAX_TRACKS = 12
 """Panels drawn at most: the tracks seen in the most frames."""

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 
 CSV_HEADER = (
     "input",

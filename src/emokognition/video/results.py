@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from emokognition.emotions import EMOTIONS
 from emokognition.media.info import MediaInfo
 from emokognition.video.sampling import Sampling
-from emokognition.vision.faces import EMOTIONS, Face, summarize
+from emokognition.vision.faces import Face, summarize
 from emokognition.vision.results import ModelInfo
 
 

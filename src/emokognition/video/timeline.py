@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from emokognition.emotions import EMOTIONS
 from emokognition.video.results import FrameResult, Track
 from emokognition.video.tracker import Tracker
-from emokognition.vision.faces import EMOTIONS, Face, top_two
+from emokognition.vision.faces import Face, top_two
 
 CUT_DISTANCE = 0.3
 """Histogram distance between two analysed frames above which a new shot starts."""

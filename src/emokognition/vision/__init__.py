@@ -1,9 +1,10 @@
 """Face detectors, the emotion classifier, and the analyzer that joins them."""
 
+from emokognition.emotions import EMOTIONS
 from emokognition.vision.analyzer import Analyzer
 from emokognition.vision.classifier import EmotionClassifier
 from emokognition.vision.detectors import FaceDetector, create_detector
-from emokognition.vision.faces import EMOTIONS, Detection, Face
+from emokognition.vision.faces import Detection, Face
 from emokognition.vision.results import ImageResult, ModelInfo
 
 __all__ = [

@@ -8,16 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-EMOTIONS: tuple[str, ...] = (
-    "angry",
-    "disgusted",
-    "fearful",
-    "happy",
-    "sad",
-    "surprised",
-    "neutral",
-)
-"""The seven emotions, in FER2013 label order 0..6: the order of every probability vector."""
+from emokognition.emotions import EMOTIONS
 
 Box = tuple[float, float, float, float]
 """(x, y, w, h) in pixels, (x, y) the top-left corner."""

@@ -13,9 +13,8 @@ from prometheus_client import CollectorRegistry
 from starlette.concurrency import run_in_threadpool
 
 from emokognition import __version__
+from emokognition.app import JobMetrics, create_service
 from emokognition.config import Settings, get_settings
-from emokognition.jobs import JobMetrics, create_service
-from emokognition.store import upgrade
 from emokognition.web import handlers
 from emokognition.web.api import api_router
 from emokognition.web.api.system import router as system_router
@@ -42,19 +41,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(upgrade, service.context.database)
-        service.runner.start()
+        await run_in_threadpool(service.migrate)
+        service.start()
         logger.info(
             "emokognition %s serving: %s database, %s jobs",
             __version__,
-            service.context.database.dialect,
+            service.dialect,
             settings.jobs,
         )
         try:
             yield
         finally:
-            await run_in_threadpool(service.runner.close)
-            service.context.database.dispose()
+            await run_in_threadpool(service.close)
 
     app = FastAPI(
         title="emokognition",

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from emokognition.app import AnalysisService
 from emokognition.config import Settings
-from emokognition.jobs import AnalysisService
 
 
 def get_service(request: Request) -> AnalysisService:

@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from emokognition.app import AnalysisService
 from emokognition.errors import EmokognitionError
-from emokognition.jobs import AnalysisService
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class ServiceCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            depth = self.service.runner.queue_depth()
+            depth = self.service.queue_depth()
         except EmokognitionError as exc:
             logger.warning("queue depth unavailable: %s", exc.message)
         else:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emokognition.store import Analysis, Page, Stats
+from emokognition.app import Analysis, Page, Stats
 
 Status = Literal["queued", "running", "done", "failed"]
 Detector = Literal["blazeface", "haar", "dlib"]

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from emokognition.emotions import EMOTIONS
 from emokognition.store import Database, record_source_post, utcnow
-from emokognition.vision.faces import EMOTIONS
 from tests.store.factories import face, image_result, recorded, video_result
 from tests.web.pages.conftest import LiveServer, screenshot
 

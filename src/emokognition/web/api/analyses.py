@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from emokognition.app import Submission
 from emokognition.config import DETECTORS
 from emokognition.errors import RequestError, UnsupportedFormat
-from emokognition.jobs import Submission
 from emokognition.web.deps import ServiceDep, SettingsDep
 from emokognition.web.schemas import (
     Accepted,

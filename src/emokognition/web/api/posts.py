@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from emokognition.store import SourcePost, list_source_posts
+from emokognition.app import SourcePost
 from emokognition.web.deps import ServiceDep
 from emokognition.web.security import ReadAccess
 
@@ -88,8 +88,7 @@ def get_posts(
     service: ServiceDep, source: Source = None, limit: Limit = 20, offset: Offset = 0
 ) -> PostList:
     """Newest first: which analysis (or landmark) each post's picture has, and the reply."""
-    with service.context.database.session() as session:
-        posts = list_source_posts(session=session, source=source, limit=limit, offset=offset)
+    posts = service.posts(source=source, limit=limit, offset=offset)
     return PostList(items=[PostItem.of(p) for p in posts], limit=limit, offset=offset)
 
 
@@ -98,8 +97,5 @@ def get_landmarks(
     service: ServiceDep, source: Source = None, limit: Limit = 20, offset: Offset = 0
 ) -> LandmarkList:
     """Newest first; `name` is None where no landmark was recognised."""
-    with service.context.database.session() as session:
-        posts = list_source_posts(
-            session=session, source=source, landmarks_only=True, limit=limit, offset=offset
-        )
+    posts = service.posts(source=source, landmarks_only=True, limit=limit, offset=offset)
     return LandmarkList(items=[LandmarkItem.of(p) for p in posts], limit=limit, offset=offset)

@@ -24,8 +24,8 @@ router = APIRouter(tags=["system"])
     responses={503: {"model": Health, "description": "The database or the queue is down."}},
 )
 async def health(service: ServiceDep) -> JSONResponse:
-    database = await run_in_threadpool(_probe, service.context.database.ping)
-    queue = await run_in_threadpool(_probe, service.runner.check)
+    database = await run_in_threadpool(_probe, service.ping_database)
+    queue = await run_in_threadpool(_probe, service.check_queue)
     ok = database == "ok" and queue == "ok"
     body = Health(
         status="ok" if ok else "unavailable",

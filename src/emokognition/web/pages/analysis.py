@@ -11,8 +11,8 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from emokognition.store import Analysis
-from emokognition.vision.faces import EMOTIONS
+from emokognition.app import Analysis
+from emokognition.emotions import EMOTIONS
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
 from emokognition.web.pages.routing import PageRoute
@@ -115,7 +115,7 @@ def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView
 @router.get("/analyses/{analysis_id}")
 async def analysis_page(request: Request, analysis_id: AnalysisId, service: ServiceDep) -> Response:
     analysis = await run_in_threadpool(service.get, analysis_id)
-    stored = analysis.media_sha256 is not None and analysis.media_sha256 in service.context.media
+    stored = service.has_media(analysis)
     view = analysis_view(analysis, has_media=stored)
     return render(request, "analysis.html", {"view": view})
 

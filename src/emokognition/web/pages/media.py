@@ -3,7 +3,6 @@ and a small preview."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -11,13 +10,9 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
-from emokognition.errors import NotFound
-from emokognition.jobs import AnalysisService
-from emokognition.store import Analysis
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
 from emokognition.web.pages.routing import PageRoute
-from emokognition.web.pages.thumbnails import THUMBNAIL_SIZE, thumbnail
 
 router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
 
@@ -48,7 +43,7 @@ _MEDIA_HEADERS = {
 async def media(analysis_id: AnalysisId, service: ServiceDep) -> FileResponse:
     """The stored file as uploaded or downloaded; Range requests answer 206."""
     analysis = await run_in_threadpool(service.get, analysis_id)
-    path = _stored(service, analysis)
+    path = service.media_file(analysis)
     media_type = MEDIA_TYPES.get(analysis.media_format or "", "application/octet-stream")
     return FileResponse(path, media_type=media_type, headers=_MEDIA_HEADERS)
 
@@ -57,18 +52,5 @@ async def media(analysis_id: AnalysisId, service: ServiceDep) -> FileResponse:
 async def preview(analysis_id: AnalysisId, service: ServiceDep) -> FileResponse:
     """A JPEG at most 320 pixels wide or high: the image, or the video's first frame."""
     analysis = await run_in_threadpool(service.get, analysis_id)
-    path = _stored(service, analysis)
-    small = await run_in_threadpool(
-        thumbnail,
-        path,
-        target=service.context.media.derived(path.name, f"{THUMBNAIL_SIZE}.jpg"),
-        kind=analysis.kind or "image",
-        max_pixels=service.settings.max_pixels,
-    )
+    small = await run_in_threadpool(service.preview, analysis)
     return FileResponse(small, media_type="image/jpeg", headers=_MEDIA_HEADERS)
-
-
-def _stored(service: AnalysisService, analysis: Analysis) -> Path:
-    if analysis.media_sha256 is None or analysis.media_sha256 not in service.context.media:
-        raise NotFound(f"analysis {analysis.id} has no stored media (yet)")
-    return service.context.media.path(analysis.media_sha256)

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from emokognition import __version__
-from emokognition.vision.faces import EMOTIONS
+from emokognition.emotions import EMOTIONS
 
 templates = Jinja2Templates(directory=str(files("emokognition.web") / "templates"))
 

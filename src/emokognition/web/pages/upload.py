@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
+from emokognition.app import Submission
 from emokognition.config import DETECTORS
 from emokognition.errors import EmokognitionError, MediaError, RequestError
-from emokognition.jobs import Submission
 from emokognition.web.deps import ServiceDep, SettingsDep
 from emokognition.web.pages.access import check_write_token
 from emokognition.web.pages.routing import PageRoute

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
-import av.error
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +15,7 @@ from numpy.typing import NDArray
 from emokognition.errors import CorruptMedia
 from emokognition.media.images import decode_image
 from emokognition.store.media import write_atomically
-from emokognition.video.probe import media_error
+from emokognition.video.decode import first_frame
 
 THUMBNAIL_SIZE = 320
 _JPEG_QUALITY = 80
@@ -33,7 +31,7 @@ def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int) -> Path:
     if target.exists():
         return target
     if kind == "video":
-        pixels = _first_frame(media)
+        pixels = first_frame(str(media))
     else:
         pixels = decode_image(media.read_bytes(), max_pixels=max_pixels).pixels
     ok, encoded = cv2.imencode(
@@ -53,13 +51,3 @@ def _shrink(pixels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
         return pixels
     shape = (max(1, round(width * scale)), max(1, round(height * scale)))
     return np.asarray(cv2.resize(pixels, shape, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-
-
-def _first_frame(path: Path) -> NDArray[np.uint8]:
-    try:
-        with av.open(str(path), mode="r") as container:
-            for frame in container.decode(video=0):
-                return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
-    except av.error.FFmpegError as exc:
-        raise media_error(exc, "cannot read the video's first frame") from exc
-    raise CorruptMedia("the video has no frame to preview")

@@ -1,25 +1,38 @@
-"""The recognition service: submit media or a URL, wait or not, read, list, delete, count.
+"""The application's one way in: submit media or a URL, wait or not, read, list, delete,
+count; the dashboard's overview and the bot's posts.
 
-The web API, the CLI and the bot call these methods; they never touch tables or models.
+The web API and pages, the CLI and the bot call these methods; they never open a database
+session, touch tables or load models themselves.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from emokognition.app.ledger import PostLedger, PostMedia, record_post
+from emokognition.app.overview import Dashboard, Filters, load_dashboard
+from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
 from emokognition.config import DETECTORS, Settings
-from emokognition.errors import MediaTooLarge, RequestError, Unavailable, UnsupportedFormat
-from emokognition.jobs.context import JobContext
-from emokognition.jobs.dispatch import VIDEO_UNAVAILABLE, video_analyzer
-from emokognition.jobs.runner import JobRunner
+from emokognition.errors import (
+    MediaTooLarge,
+    NotFound,
+    RequestError,
+    Unavailable,
+    UnsupportedFormat,
+)
+from emokognition.jobs import JobContext, JobRunner, run_analysis
 from emokognition.media.download import check_url
 from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, media_kind, sniff_format
 from emokognition.store import (
     Analysis,
     Page,
+    SourcePost,
     Stats,
     count_media_users,
     create_analysis,
@@ -27,7 +40,9 @@ from emokognition.store import (
     get_analysis,
     get_stats,
     list_analyses,
+    list_source_posts,
     status_counts,
+    upgrade,
 )
 
 logger = logging.getLogger(__name__)
@@ -79,6 +94,40 @@ class AnalysisService:
     def settings(self) -> Settings:
         return self.context.settings
 
+    @property
+    def dialect(self) -> str:
+        """The database's SQL dialect: "sqlite" or "postgresql"."""
+        return self.context.database.dialect
+
+    def ping_database(self) -> None:
+        """Raise `Unavailable` when the database does not answer."""
+        self.context.database.ping()
+
+    def check_queue(self) -> None:
+        """Raise `Unavailable` when jobs cannot be taken now."""
+        self.runner.check()
+
+    def queue_depth(self) -> int:
+        """Jobs waiting to be run."""
+        return self.runner.queue_depth()
+
+    def migrate(self) -> None:
+        """Bring the database to this version's schema (safe from many processes at once)."""
+        upgrade(self.context.database)
+
+    def start(self) -> None:
+        """Begin taking jobs (inline: resume what a previous process had accepted)."""
+        self.runner.start()
+
+    def ledger(self) -> PostLedger:
+        """The bot's ledger over this service's database."""
+        return PostLedger(self.context.database)
+
+    def close(self) -> None:
+        """Stop the runner and close the database connections."""
+        self.runner.close()
+        self.context.database.dispose()
+
     def submit(self, submission: Submission, *, wait: float | None = None) -> Analysis:
         """Record an analysis and queue it; with `wait`, wait that long for it to finish.
 
@@ -103,6 +152,39 @@ class AnalysisService:
             self.runner.wait(analysis.id, wait)
             return self.get(analysis.id)
         return analysis
+
+    def record_post(self, media: PostMedia) -> SourcePost:
+        """Record a post's picture with a new analysis of it, in one transaction: a post is
+        never recorded without its analysis, nor the reverse. When another process recorded
+        the post first, theirs is kept (`created=False`) and ours is dropped."""
+        sha256 = self.context.media.put(media.data)
+        with self.context.database.session() as session:
+            analysis = create_analysis(
+                session=session,
+                source=media.source,
+                kind="image",
+                media_sha256=sha256,
+                media_format=media.format,
+            )
+            post = record_post(session, media, analysis_id=analysis.id)
+            if not post.created:
+                delete_analysis(session=session, analysis_id=analysis.id)
+        return post
+
+    def analyse_now(
+        self, analysis_id: str, *, sleep: Callable[[float], None] = time.sleep
+    ) -> Analysis:
+        """Run the analysis in this thread unless it is finished; waits out the lease of a
+        worker that was lost. Returns it finished."""
+        while True:
+            run = run_analysis(analysis_id, self.context)
+            if run.status != "busy":
+                break
+            logger.info(
+                "analysis %s: held by another worker; waiting %.1f s", analysis_id, run.retry_in
+            )
+            sleep(run.retry_in)
+        return self.get(analysis_id)
 
     def get(self, analysis_id: str) -> Analysis:
         """One analysis with its result. Raises `NotFound`."""
@@ -150,6 +232,59 @@ class AnalysisService:
         with self.context.database.session() as session:
             return status_counts(session=session)
 
+    def has_media(self, analysis: Analysis) -> bool:
+        """Whether the analysis's picture or video is stored (still, or already)."""
+        return analysis.media_sha256 is not None and analysis.media_sha256 in self.context.media
+
+    def media_file(self, analysis: Analysis) -> Path:
+        """The stored file as uploaded or downloaded.
+
+        Raises:
+            NotFound: No media is stored for the analysis (yet).
+        """
+        if analysis.media_sha256 is None or not self.has_media(analysis):
+            raise NotFound(f"analysis {analysis.id} has no stored media (yet)")
+        return self.context.media.path(analysis.media_sha256)
+
+    def preview(self, analysis: Analysis) -> Path:
+        """A JPEG of at most `THUMBNAIL_SIZE` pixels a side: the image, or a video's first
+        frame; made once and kept beside the media (deleted with it).
+
+        Raises:
+            NotFound: No media is stored for the analysis.
+            MediaError: The media cannot be decoded.
+        """
+        path = self.media_file(analysis)
+        return thumbnail(
+            path,
+            target=self.context.media.derived(path.name, f"{THUMBNAIL_SIZE}.jpg"),
+            kind=analysis.kind or "image",
+            max_pixels=self.settings.max_pixels,
+        )
+
+    def overview(self, filters: Filters) -> Dashboard:
+        """What the dashboard shows for these filters, read in one transaction."""
+        return load_dashboard(self.context, filters)
+
+    def posts(
+        self,
+        *,
+        source: str | None = None,
+        landmarks_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[SourcePost, ...]:
+        """The bot's recorded post pictures, newest first (only the landmark bot's answers
+        with `landmarks_only`)."""
+        with self.context.database.session() as session:
+            return list_source_posts(
+                session=session,
+                source=source,
+                landmarks_only=landmarks_only,
+                limit=limit,
+                offset=offset,
+            )
+
     def _accept_upload(self, submission: Submission, data: bytes) -> Analysis:
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
@@ -161,8 +296,6 @@ class AnalysisService:
                 f"or video ({', '.join(VIDEO_FORMATS)})"
             )
         kind = media_kind(fmt)
-        if kind == "video" and video_analyzer() is None:
-            raise UnsupportedFormat(VIDEO_UNAVAILABLE)
         sha256 = self.context.media.put(data)
         with self.context.database.session() as session:
             return create_analysis(
