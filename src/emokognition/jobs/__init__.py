@@ -7,9 +7,9 @@ to the `JobRunner` made here.
 from __future__ import annotations
 
 from emokognition.jobs.context import JobContext
+from emokognition.jobs.execute import Outcome, run_analysis
 from emokognition.jobs.inline import InlineRunner
 from emokognition.jobs.metrics import JobMetrics
-from emokognition.jobs.run import Outcome, run_analysis
 from emokognition.jobs.runner import JobRunner
 
 

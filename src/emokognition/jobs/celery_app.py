@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
-from emokognition.jobs.run import run_analysis
+from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.runner import wait_for_database
 from emokognition.store import Database
 

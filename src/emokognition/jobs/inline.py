@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from emokognition.errors import EmokognitionError, QueueFull
 from emokognition.jobs.context import JobContext
-from emokognition.jobs.run import run_analysis
+from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.runner import wait_for_database
 from emokognition.store import resumable_analyses
 
@@ -67,11 +67,6 @@ class InlineRunner:
     def queue_depth(self) -> int:
         with self._lock:
             return max(0, len(self._pending) - self._workers)
-
-    def running(self) -> int:
-        """Jobs accepted by this process and not finished yet (running or waiting)."""
-        with self._lock:
-            return len(self._pending)
 
     def check(self) -> None:
         if self._closed.is_set():

@@ -7,22 +7,24 @@ Every function takes the caller's `session` (from `Database.session()`) as a key
 """
 
 from emokognition.store.analyses import (
-    attach_media,
-    claim_analysis,
     count_media_users,
     create_analysis,
     delete_analysis,
-    fail_analysis,
-    finish_analysis,
     get_analysis,
     list_analyses,
     new_id,
-    renew_lease,
-    resumable_analyses,
     status_counts,
     utcnow,
 )
 from emokognition.store.db import Database, make_engine
+from emokognition.store.job_state import (
+    attach_media,
+    claim_analysis,
+    fail_analysis,
+    finish_analysis,
+    renew_lease,
+    resumable_analyses,
+)
 from emokognition.store.media import MediaStore
 from emokognition.store.migrate import head_revision, upgrade
 from emokognition.store.overview import (
