@@ -5,38 +5,86 @@ Example:
     >>> result = emokognition.analyze_image("photo.jpg")
     >>> result.summary
     {'faces': 1, 'main': {'happy': 1}, 'alternative': {'surprised': 1}}
+
+The names below are imported on first use (PEP 562), so `import emokognition` and the command
+line's start pay only for what they use.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from emokognition.config import get_settings
 from emokognition.errors import EmokognitionError, MediaError, ModelError, SourceError
-from emokognition.media.load import ImageSource
-from emokognition.video.analysis import Progress, VideoAnalysis, iter_video
-from emokognition.video.analysis import analyze_video as _analyze_video
-from emokognition.video.detectors import video_analyzer
-from emokognition.video.parallel import Backend
-from emokognition.video.probe import VideoSource
-from emokognition.video.results import FrameResult, Track, VideoResult
-from emokognition.vision.analyzer import Analyzer
-from emokognition.vision.classifier import EmotionClassifier
-from emokognition.vision.detectors import FaceDetector
-from emokognition.vision.faces import EMOTIONS, Detection, Face
-from emokognition.vision.results import ImageResult
 
-try:
-    __version__ = version("emokognition")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from emokognition.emotions import EMOTIONS
+    from emokognition.media.load import ImageSource
+    from emokognition.video.analysis import Progress, VideoAnalysis, iter_video
+    from emokognition.video.parallel import Backend
+    from emokognition.video.probe import VideoSource
+    from emokognition.video.results import FrameResult, Track, VideoResult
+    from emokognition.vision.analyzer import Analyzer
+    from emokognition.vision.classifier import EmotionClassifier
+    from emokognition.vision.detectors import FaceDetector
+    from emokognition.vision.faces import Detection, Face
+    from emokognition.vision.results import ImageResult
+
+    __version__: str
+
+# Public name -> the module that defines it, imported when the name is first read.
+_LAZY = {
+    "EMOTIONS": "emokognition.emotions",
+    "ImageSource": "emokognition.media.load",
+    "Progress": "emokognition.video.analysis",
+    "VideoAnalysis": "emokognition.video.analysis",
+    "iter_video": "emokognition.video.analysis",
+    "Backend": "emokognition.video.parallel",
+    "VideoSource": "emokognition.video.probe",
+    "FrameResult": "emokognition.video.results",
+    "Track": "emokognition.video.results",
+    "VideoResult": "emokognition.video.results",
+    "Analyzer": "emokognition.vision.analyzer",
+    "EmotionClassifier": "emokognition.vision.classifier",
+    "FaceDetector": "emokognition.vision.detectors",
+    "Detection": "emokognition.vision.faces",
+    "Face": "emokognition.vision.faces",
+    "ImageResult": "emokognition.vision.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'emokognition' has no attribute {name!r}")
+    globals()[name] = value  # found once; later reads skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("emokognition")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
+
 
 _analyzers: dict[str, Analyzer] = {}
 _analyzers_lock = threading.Lock()
 
 
 def _shared_analyzer(detector: str | None) -> Analyzer:
+    from emokognition.vision.analyzer import Analyzer
+
     key = detector or ""
     with _analyzers_lock:
         if key not in _analyzers:
@@ -46,6 +94,9 @@ def _shared_analyzer(detector: str | None) -> Analyzer:
 
 def _shared_video_analyzer(detector: str | None) -> Analyzer:
     """Like `_shared_analyzer`, with the detector set up for video frames (`video_tiles`)."""
+    from emokognition.config import get_settings
+    from emokognition.video.detectors import video_analyzer
+
     key = f"video:{detector or ''}"
     with _analyzers_lock:
         if key not in _analyzers:
@@ -102,6 +153,8 @@ def analyze_video(
         SourceError: A URL that is refused or fails to download.
         RequestError: Conflicting or bad sampling, workers or backend.
     """
+    from emokognition.video.analysis import analyze_video as _analyze_video
+
     shared = detector is None or isinstance(detector, str)
     return _analyze_video(
         source,

@@ -22,8 +22,6 @@ _VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"}
 
 def run(args: argparse.Namespace) -> int:
     """Analyse every input, print the results, list the failures; 1 when any failed."""
-    from rich.console import Console
-
     from emokognition.vision.analyzer import Analyzer
     from emokognition.vision.annotate import annotate_image
 
@@ -37,21 +35,23 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     for item in over_inputs(inputs, show=many and not args.quiet):
         try:
-            source = _video_source(item, analyzer.settings)
-            if source is not None:
+            source, video = _open(item, analyzer.settings)
+            if video:
                 outcomes.append(Outcome(item, _analyze_video(item, source, args), None))
                 continue
-            result = analyzer.analyze(item)
+            result = analyzer.analyze(source)
         except EmokognitionError as exc:
             outcomes.append(Outcome(item, None, exc.message))
             continue
         if args.annotate:
             target = args.annotate / f"{Path(item).stem}.jpg" if many else args.annotate
-            annotate_image(item, result, target, settings=analyzer.settings)
+            annotate_image(source, result, target, settings=analyzer.settings)
         outcomes.append(Outcome(item, result.to_dict(), None))
     sys.stdout.write(render(outcomes, args.format, many))
     failed = [o for o in outcomes if o.error]
     if failed:
+        from rich.console import Console
+
         err = Console(stderr=True, highlight=False)
         err.print(f"[red]{len(failed)} of {len(outcomes)} failed:[/red]")
         for outcome in failed:
@@ -76,8 +76,8 @@ def _expand(inputs: Sequence[str]) -> list[str]:
     return out
 
 
-def _video_source(item: str, settings: Settings) -> str | bytes | None:
-    """The video to analyse for an input (downloaded when a URL), or None for an image."""
+def _open(item: str, settings: Settings) -> tuple[str | bytes, bool]:
+    """The source to analyse for an input (a URL is downloaded, once) and whether a video."""
     from emokognition.media.load import read_bytes
     from emokognition.media.sniff import VIDEO_FORMATS, sniff_format
 
@@ -90,11 +90,9 @@ def _video_source(item: str, settings: Settings) -> str | bytes | None:
             with Path(item).open("rb") as file:
                 head = file.read(64)
         except OSError:
-            return None  # the image path reports the error
+            return source, False  # the image path reports the error
     fmt = sniff_format(head)
-    if fmt in VIDEO_FORMATS or (fmt == "gif" and _animated(source)):
-        return source
-    return None
+    return source, fmt in VIDEO_FORMATS or (fmt == "gif" and _animated(source))
 
 
 def _animated(source: str | bytes) -> bool:

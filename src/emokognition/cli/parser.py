@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from emokognition.config import DETECTORS
+from typing import Any, NoReturn
 
 DESCRIPTION = (
     "The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."
@@ -35,23 +34,79 @@ def _command(module: str, function: str = "run") -> Command:
     return run
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser that adds its options only once the command is chosen or helped.
+
+    `emokognition --help` then lists the commands without importing what their options need
+    (the detector names live with the settings, whose import takes longer than the help).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        options: Callable[[argparse.ArgumentParser], None] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        self._options = options
+
+    def _add_options(self) -> None:
+        if self._options is not None:
+            options, self._options = self._options, None
+            options(self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Any = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._add_options()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._add_options()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._add_options()
+        return super().format_help()
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up in the package metadata only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, help="show program's version number and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        from emokognition import __version__
+
+        sys.stdout.write(f"emokognition {__version__}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `emokognition` parser with every command and option."""
-    from emokognition import __version__
-
     parser = argparse.ArgumentParser(prog="emokognition", description=DESCRIPTION)
-    parser.add_argument("--version", action="version", version=f"emokognition {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    _analyze_command(commands)
-    _eval_commands(commands)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_CommandParser)
+    commands.add_parser(
+        "analyze", help="faces and emotions in photos and videos", options=_analyze_options
+    )
+    commands.add_parser("eval", help="measure the models on labelled data", options=_eval_options)
     _service_commands(commands)
-    _daemon_command(commands)
+    commands.add_parser(
+        "daemon",
+        help="the bot: analyse the pictures that mention an account, record, reply",
+        options=_daemon_options,
+    )
     return parser
 
 
-def _analyze_command(commands: Any) -> None:
-    analyze = commands.add_parser("analyze", help="faces and emotions in photos and videos")
+def _analyze_options(analyze: argparse.ArgumentParser) -> None:
+    from emokognition.config import DETECTORS
+
     analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
     analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
     analyze.add_argument("-d", "--detector", choices=DETECTORS, default=None)
@@ -81,8 +136,9 @@ def _analyze_command(commands: Any) -> None:
     analyze.set_defaults(run=_command("analyze"))
 
 
-def _eval_commands(commands: Any) -> None:
-    evaluate = commands.add_parser("eval", help="measure the models on labelled data")
+def _eval_options(evaluate: argparse.ArgumentParser) -> None:
+    from emokognition.config import DETECTORS
+
     targets = evaluate.add_subparsers(required=True, metavar="DATASET")
     fer = targets.add_parser("fer2013", help="classifier accuracy on a FER2013 .npz")
     fer.add_argument("path", type=Path)
@@ -127,10 +183,7 @@ def _service_commands(commands: Any) -> None:
     current.set_defaults(run=_command("db", "run_current"))
 
 
-def _daemon_command(commands: Any) -> None:
-    daemon = commands.add_parser(
-        "daemon", help="the bot: analyse the pictures that mention an account, record, reply"
-    )
+def _daemon_options(daemon: argparse.ArgumentParser) -> None:
     daemon.add_argument("--source", choices=("twitter", "mastodon"), required=True)
     daemon.add_argument(
         "--bot",

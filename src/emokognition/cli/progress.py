@@ -1,22 +1,17 @@
-"""Progress bars on a terminal's stderr: one over many inputs, one per video pass."""
+"""Progress bars on a terminal's stderr: one over many inputs, one per video pass.
+
+rich's progress machinery is imported only when a bar is drawn.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
 
 
 def over_inputs(items: list[str], *, show: bool) -> Iterator[str]:
@@ -24,23 +19,19 @@ def over_inputs(items: list[str], *, show: bool) -> Iterator[str]:
     if not show or not sys.stderr.isatty():
         yield from items
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with _bar(*columns) as progress:
         task = progress.add_task("analysing", total=len(items))
         for item in items:
             yield item
             progress.advance(task)
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} frames/s" if speed else "")
 
 
 @contextmanager
@@ -49,17 +40,39 @@ def frame_progress(*, show: bool) -> Iterator[Callable[[str], Callable[[int, int
     if not show or not sys.stderr.isatty():
         yield lambda name: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} frames/s" if speed else "")
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        _RateColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with _bar(*columns) as bar:
 
         def factory(name: str) -> Callable[[int, int], None]:
             task = bar.add_task(name, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
 
         yield factory
+
+
+def _bar(*columns: ProgressColumn) -> Progress:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(*columns, console=Console(stderr=True), transient=True)

@@ -7,12 +7,12 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from emokognition.emotions import EMOTIONS
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,9 @@ def _csv(outcomes: list[Outcome]) -> str:
 
 
 def _table(outcomes: list[Outcome]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(file=io.StringIO(), width=_width(), highlight=False)
     for outcome in outcomes:
         assert outcome.result is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from emokognition.errors import DownloadError, ForbiddenURL, MediaTooLarge
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ def download(
         DownloadError: Network failure, time-out, error status or too many redirects.
         MediaTooLarge: The body exceeds `max_bytes`.
     """
+    import httpx  # with its command-line module: imported when a URL is read, not at start
+
     owned = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False)
     try:
