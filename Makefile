@@ -24,6 +24,7 @@ run: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
