@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,17 @@ def test_face_from_probabilities() -> None:
     assert list(data) == ["box", "score", "emotions", "main", "alternative"]
     assert sum(data["emotions"].values()) == pytest.approx(1.0, abs=1e-4)
     assert list(data["emotions"]) == list(EMOTIONS)
+
+
+def test_a_faces_emotions_cannot_change_and_survive_pickling() -> None:
+    given = dict(zip(EMOTIONS, [0.01, 0.0, 0.02, 0.9, 0.01, 0.05, 0.01], strict=True))
+    face = Face(box=(1, 2, 3, 4), score=0.9, emotions=given, main="happy", alternative="surprised")
+    given["happy"] = 0.0  # the caller's dict is copied, not kept
+    assert face.emotions["happy"] == 0.9
+    with pytest.raises(TypeError):
+        face.emotions["happy"] = 0.5  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(face)) == face
+    assert face.emotions == {**given, "happy": 0.9}
 
 
 def test_ties_break_in_label_order() -> None:

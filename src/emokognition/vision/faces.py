@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,30 @@ def top_two(probabilities: NDArray[np.float32]) -> tuple[str, str]:
     return EMOTIONS[int(order[0])], EMOTIONS[int(order[1])]
 
 
+class Emotions(Mapping[str, float]):
+    """The seven probabilities of a face, read-only: a `Face` is a value, like its box."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, float]) -> None:
+        self._values = dict(values)
+
+    def __getitem__(self, name: str) -> float:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Emotions({self._values!r})"
+
+    def __reduce__(self) -> tuple[type[Emotions], tuple[dict[str, float]]]:
+        return (Emotions, (self._values,))
+
+
 @dataclass(frozen=True, slots=True)
 class Face:
     """A detected face with its emotions.
@@ -56,12 +81,14 @@ class Face:
 
     box: tuple[int, int, int, int]
     score: float
-    emotions: dict[str, float]
+    emotions: Mapping[str, float]
     main: str
     alternative: str
     track: int | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.emotions, Emotions):
+            object.__setattr__(self, "emotions", Emotions(self.emotions))
         if tuple(self.emotions) != EMOTIONS:
             raise ValueError(f"emotions must be keyed {EMOTIONS}, got {tuple(self.emotions)}")
         total = sum(self.emotions.values())
