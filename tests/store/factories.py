@@ -32,10 +32,12 @@ def face(main: str, alternative: str, *, track: int | None = None) -> dict[str, 
     return out
 
 
-def image_result(faces: list[dict[str, Any]]) -> dict[str, Any]:
+def image_result(
+    faces: list[dict[str, Any]], *, classifier: str = "mini-xception-fer2013"
+) -> dict[str, Any]:
     return {
         "media": {"kind": "image", "width": 64, "height": 48, "format": "jpeg"},
-        "model": {"detector": "blazeface", "classifier": "mini-xception-fer2013"},
+        "model": {"detector": "blazeface", "classifier": classifier},
         "faces": faces,
         "summary": {"faces": len(faces)},
     }

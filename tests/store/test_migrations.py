@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from emokognition.config import Settings
 from emokognition.store import Database, head_revision, upgrade
@@ -33,6 +33,37 @@ def test_down_and_up_again(database: Database) -> None:
     assert {"analyses", "faces", "source_posts", "cursors"} <= set(
         inspect(database.engine).get_table_names()
     )
+
+
+def test_faces_recorded_before_0003_belong_to_the_classifier_of_the_time(
+    database: Database,
+) -> None:
+    downgrade(database, "0002")
+    probabilities = ", ".join(["0.1"] * 6 + ["0.4"])
+    with database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO analyses (id, status, source, created_at, attempts) "
+                "VALUES ('a' || hex(randomblob(15)), 'done', 'upload', '2026-01-01', 1)"
+                if database.dialect == "sqlite"
+                else "INSERT INTO analyses (id, status, source, created_at, attempts) "
+                "VALUES (md5(random()::text), 'done', 'upload', '2026-01-01', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO faces (analysis_id, source, created_at, position, x, y, w, h, score, "
+                "main, alternative, angry, disgusted, fearful, happy, sad, surprised, neutral) "
+                f"SELECT id, 'upload', '2026-01-01', 0, 1, 2, 3, 4, 0.9, 'neutral', 'angry', "
+                f"{probabilities} FROM analyses"
+            )
+        )
+    upgrade(database)
+    with database.engine.connect() as connection:
+        rows = connection.execute(text("SELECT classifier FROM faces")).all()
+        analyses = connection.execute(text("SELECT classifier FROM analyses")).all()
+    assert rows == [("mini-xception-fer2013",)]
+    assert analyses == [(None,)]  # asked for nothing: the default of the time
 
 
 def test_concurrent_upgrades_of_a_fresh_database(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store import Database, get_stats, utcnow
+from emokognition.store import Database, get_stats, list_classifiers, utcnow
 from tests.store.factories import face, image_result, recorded, video_result
 
 
@@ -42,3 +42,20 @@ def test_counts_by_main_and_alternative_with_every_emotion(database: Database) -
     assert recent.to_dict() == mastodon.to_dict()
     assert older.faces == 2 and older.main["happy"] == 2
     assert nothing.faces == 0 and set(nothing.main.values()) == {0}
+
+
+def test_faces_of_two_classifiers_are_told_apart(database: Database) -> None:
+    recorded(database, image_result([face("happy", "neutral")]))
+    recorded(
+        database,
+        image_result([face("sad", "angry"), face("sad", "fearful")], classifier="emonet32-fer2013"),
+    )
+    with database.session() as session:
+        mixed = get_stats(session=session)
+        old = get_stats(session=session, classifier="mini-xception-fer2013")
+        new = get_stats(session=session, classifier="emonet32-fer2013")
+        classifiers = list_classifiers(session=session)
+    assert mixed.faces == 3
+    assert (old.faces, old.main["happy"], old.main["sad"]) == (1, 1, 0)
+    assert (new.faces, new.main["happy"], new.main["sad"]) == (2, 0, 2)
+    assert classifiers == ("emonet32-fer2013", "mini-xception-fer2013")

@@ -20,6 +20,7 @@ from emokognition.store import (
     face_time_span,
     get_stats,
     list_analyses,
+    list_classifiers,
     list_landmarks,
     list_sources,
     mood_over_time,
@@ -39,11 +40,13 @@ class Filters:
     Attributes:
         since: First day shown.
         until: Last day shown (inclusive, as a person picks it).
+        classifier: Only the faces of this classifier (all when None).
     """
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
+    classifier: str | None = None
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:
@@ -68,6 +71,7 @@ class Filters:
                 ("source", self.source),
                 ("since", self.since_at and self.since_at.isoformat()),
                 ("until", self.until_at and self.until_at.isoformat()),
+                ("classifier", self.classifier),
             )
             if value
         }
@@ -80,6 +84,8 @@ class Dashboard:
 
     filters: Filters
     sources: tuple[str, ...]
+    # Every classifier that recorded faces: more than one, and none chosen, mixes them.
+    classifiers: tuple[str, ...]
     analyses: int
     stats: Stats
     bucket: Bucket
@@ -110,18 +116,20 @@ def load_dashboard(context: JobContext, filters: Filters) -> Dashboard:
         "since": filters.since_at,
         "until": filters.until_at,
     }
+    faces = {**window, "classifier": filters.classifier}
     with context.database.session() as session:
-        span = face_time_span(session=session, **window)
+        span = face_time_span(session=session, **faces)
         bucket = _bucket(filters, span)
         latest = list_analyses(session=session, limit=LATEST, **window).items
         return Dashboard(
             filters=filters,
             sources=list_sources(session=session),
+            classifiers=list_classifiers(session=session),
             analyses=count_analyses(session=session, **window),
-            stats=get_stats(session=session, **window),
+            stats=get_stats(session=session, **faces),
             bucket=bucket,
             mood=_fill_gaps(
-                mood_over_time(session=session, bucket=bucket, **window), bucket, filters
+                mood_over_time(session=session, bucket=bucket, **faces), bucket, filters
             ),
             latest=latest,
             previews=frozenset(

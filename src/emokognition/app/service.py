@@ -18,7 +18,7 @@ from pathlib import Path
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
-from emokognition.config import DETECTORS, Settings
+from emokognition.config import CLASSIFIERS, DETECTORS, Settings
 from emokognition.errors import (
     MediaTooLarge,
     NotFound,
@@ -58,6 +58,7 @@ class Submission:
         data: The uploaded file's bytes.
         url: An http(s) URL to download in the job.
         detector: "blazeface", "haar" or "dlib"; None for the configured default.
+        classifier: One of `CLASSIFIERS`; None for the configured default.
         source: Where the media comes from: "upload", "url", "twitter", ...
     """
 
@@ -65,12 +66,15 @@ class Submission:
     url: str | None = None
     detector: str | None = None
     source: str | None = None
+    classifier: str | None = None
 
     def __post_init__(self) -> None:
         if (self.data is None) == (self.url is None):
             raise RequestError("give either a file or a url, not both and not neither")
         if self.detector is not None and self.detector not in DETECTORS:
             raise RequestError(f"unknown detector {self.detector!r} ({', '.join(DETECTORS)})")
+        if self.classifier is not None and self.classifier not in CLASSIFIERS:
+            raise RequestError(f"unknown classifier {self.classifier!r} ({', '.join(CLASSIFIERS)})")
         if self.source is not None and not SOURCE_PATTERN.match(self.source):
             raise RequestError(
                 "source must be 1-64 letters, digits, '_', '.', ':' or '-', "
@@ -223,10 +227,13 @@ class AnalysisService:
         source: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        classifier: str | None = None,
     ) -> Stats:
-        """The mood statistics over recorded faces."""
+        """The mood statistics over recorded faces (of one classifier's, when given)."""
         with self.context.database.session() as session:
-            return get_stats(session=session, source=source, since=since, until=until)
+            return get_stats(
+                session=session, source=source, since=since, until=until, classifier=classifier
+            )
 
     def status_counts(self) -> dict[str, int]:
         with self.context.database.session() as session:
@@ -303,6 +310,7 @@ class AnalysisService:
                 source=submission.source or "upload",
                 kind=kind,
                 detector=submission.detector,
+                classifier=submission.classifier,
                 media_sha256=sha256,
                 media_format=fmt,
             )
@@ -315,6 +323,7 @@ class AnalysisService:
                 session=session,
                 source=submission.source or "url",
                 detector=submission.detector,
+                classifier=submission.classifier,
                 url=url,
             )
 

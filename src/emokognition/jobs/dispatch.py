@@ -10,7 +10,13 @@ from emokognition.vision.registry import AnalyzerRegistry
 
 
 def analyse_media(
-    *, kind: str, data: bytes, path: Path, detector: str | None, analyzers: AnalyzerRegistry
+    *,
+    kind: str,
+    data: bytes,
+    path: Path,
+    detector: str | None,
+    classifier: str | None,
+    analyzers: AnalyzerRegistry,
 ) -> dict[str, Any]:
     """The result contract for stored media: `data` are its bytes, `path` its file.
 
@@ -21,9 +27,9 @@ def analyse_media(
         MediaError: Unreadable, corrupt or oversized media.
     """
     if kind == "video":
-        analyzer = analyzers.get(detector, purpose="video")
+        analyzer = analyzers.get(detector, classifier=classifier, purpose="video")
         result: dict[str, Any] = analyze_video(
             str(path), analyzer=analyzer, settings=analyzers.settings
         ).to_dict()
         return result
-    return analyzers.get(detector).analyze(data).to_dict()
+    return analyzers.get(detector, classifier=classifier).analyze(data).to_dict()

@@ -122,6 +122,7 @@ def _execute(
             data=data,
             path=context.media.path(sha256),
             detector=job.detector,
+            classifier=job.classifier,
             analyzers=context.analyzers,
         )
     except EmokognitionError as exc:

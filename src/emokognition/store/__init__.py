@@ -33,6 +33,7 @@ from emokognition.store.overview import (
     MoodPoint,
     count_analyses,
     face_time_span,
+    list_classifiers,
     list_sources,
     mood_over_time,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "get_stats",
     "head_revision",
     "list_analyses",
+    "list_classifiers",
     "list_landmarks",
     "list_source_posts",
     "list_sources",

@@ -187,6 +187,7 @@ def _face_rows(
         ]
     else:
         frames = [(None, None, result.get("faces", []))]
+    classifier = str(result["model"]["classifier"])
     for frame_index, t, faces in frames:
         for position, face in enumerate(faces):
             x, y, w, h = (int(v) for v in face["box"])
@@ -205,5 +206,6 @@ def _face_rows(
                 "score": float(face["score"]),
                 "main": face["main"],
                 "alternative": face["alternative"],
+                "classifier": classifier,
                 **{name: float(face["emotions"][name]) for name in EMOTIONS},
             }

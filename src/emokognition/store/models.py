@@ -66,6 +66,8 @@ class AnalysisRow(Base):
     source: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(16))
     detector: Mapped[str | None] = mapped_column(String(32))
+    # The classifier asked for; None for the configured default (the result names the one used).
+    classifier: Mapped[str | None] = mapped_column(String(64))
     url: Mapped[str | None] = mapped_column(Text)
     media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     media_format: Mapped[str | None] = mapped_column(String(16))
@@ -112,11 +114,20 @@ class FaceRow(Base):
     sad: Mapped[float] = mapped_column(Float)
     surprised: Mapped[float] = mapped_column(Float)
     neutral: Mapped[float] = mapped_column(Float)
+    # The classifier that gave these emotions: statistics never mix two unknowingly.
+    classifier: Mapped[str] = mapped_column(String(64))
 
-    # Covering the statistics: counts by main and alternative read the index, not the table.
+    # Covering the statistics: counts by main and alternative (and classifier) read the index.
     __table_args__ = (
-        Index("ix_faces_source_created_at", "source", "created_at", "main", "alternative"),
-        Index("ix_faces_created_at", "created_at", "main", "alternative"),
+        Index(
+            "ix_faces_source_created_at",
+            "source",
+            "created_at",
+            "main",
+            "alternative",
+            "classifier",
+        ),
+        Index("ix_faces_created_at", "created_at", "main", "alternative", "classifier"),
     )
 
 

@@ -61,15 +61,24 @@ def list_sources(*, session: Session) -> tuple[str, ...]:
     return tuple(session.scalars(query))
 
 
+def list_classifiers(*, session: Session) -> tuple[str, ...]:
+    """Every classifier that has recorded a face, sorted."""
+    query = select(FaceRow.classifier).distinct().order_by(FaceRow.classifier)
+    return tuple(session.scalars(query))
+
+
 def face_time_span(
     *,
     session: Session,
     source: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    classifier: str | None = None,
 ) -> tuple[datetime, datetime] | None:
     """When the first and the last matching face were recorded; None without faces."""
     where = _range(FaceRow.source, FaceRow.created_at, source, since, until)
+    if classifier is not None:
+        where.append(FaceRow.classifier == classifier)
     first, last = session.execute(
         select(func.min(FaceRow.created_at), func.max(FaceRow.created_at)).where(*where)
     ).one()
@@ -85,6 +94,7 @@ def mood_over_time(
     source: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    classifier: str | None = None,
 ) -> tuple[MoodPoint, ...]:
     """Faces by main emotion per hour or day (UTC), oldest first; buckets without faces are
     left out, so the caller decides how to draw gaps.
@@ -95,6 +105,8 @@ def mood_over_time(
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}, got {bucket!r}")
     where = _range(FaceRow.source, FaceRow.created_at, source, since, until)
+    if classifier is not None:
+        where.append(FaceRow.classifier == classifier)
     start: ColumnElement[datetime | str]
     if session.get_bind().dialect.name == "sqlite":
         start = func.strftime(_SQLITE_FORMATS[bucket], FaceRow.created_at)

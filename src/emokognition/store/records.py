@@ -33,6 +33,8 @@ class Analysis:
         source: Where the media came from ("upload", "url", "twitter", ...).
         kind: "image" or "video"; None until known (a URL not yet downloaded).
         detector: The detector asked for, None for the default.
+        classifier: The classifier asked for, None for the default (the result names the one
+            that was used).
         url: The URL to download, for URL analyses.
         media_sha256: The stored media's digest, once stored.
         lease_until: While running: when its worker counts as lost unless it renews the lease.
@@ -46,6 +48,7 @@ class Analysis:
     source: str
     kind: str | None
     detector: str | None
+    classifier: str | None
     url: str | None
     media_sha256: str | None
     media_format: str | None

@@ -19,11 +19,13 @@ def get_stats(
     source: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    classifier: str | None = None,
 ) -> Stats:
     """Faces counted by main and by alternative emotion.
 
     Args:
         source: Only faces of analyses from this source.
+        classifier: Only faces classified by this classifier.
         since: Only analyses created at or after this (aware) time.
         until: Only analyses created before this (aware) time.
     """
@@ -34,6 +36,8 @@ def get_stats(
         where.append(FaceRow.created_at >= since)
     if until is not None:
         where.append(FaceRow.created_at < until)
+    if classifier is not None:
+        where.append(FaceRow.classifier == classifier)
     by_main = (
         select(literal("main").label("axis"), FaceRow.main.label("emotion"), func.count())
         .where(*where)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from emokognition.config import Settings
 from emokognition.vision.analyzer import Analyzer
-from emokognition.vision.classifier import EmotionClassifier
+from emokognition.vision.classifier import EmotionClassifier, create_classifier
 
 Purpose = Literal["photo", "video"]
 PURPOSES: tuple[Purpose, ...] = ("photo", "video")
@@ -33,7 +33,8 @@ def build_analyzer(detector: str | None, settings: Settings, purpose: Purpose) -
 
 
 class AnalyzerRegistry:
-    """One `Analyzer` per (purpose, detector name); one classifier per thread count.
+    """One `Analyzer` per (purpose, detector, classifier); one classifier per name and thread
+    count, shared by the analyzers that use it.
 
     Args:
         settings: What the analyzers are built with (see `analyzer_settings`).
@@ -41,30 +42,40 @@ class AnalyzerRegistry:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._analyzers: dict[tuple[Purpose, str], Analyzer] = {}
-        self._classifiers: dict[int, EmotionClassifier] = {}
+        self._analyzers: dict[tuple[Purpose, str, str], Analyzer] = {}
+        self._classifiers: dict[tuple[str, int], EmotionClassifier] = {}
         self._lock = threading.Lock()
 
-    def get(self, detector: str | None = None, *, purpose: Purpose = "photo") -> Analyzer:
-        """The analyzer for a detector name (None: the configured default).
+    def get(
+        self,
+        detector: str | None = None,
+        *,
+        classifier: str | None = None,
+        purpose: Purpose = "photo",
+    ) -> Analyzer:
+        """The analyzer for a detector and a classifier name (None: the configured default).
 
         Raises:
             ValueError: Unknown detector name.
-            ModelError: A model file is missing or broken.
+            ModelError: Unknown classifier, or a model file is missing or broken.
         """
-        name = detector or self.settings.detector
+        detector = detector or self.settings.detector
+        classifier = classifier or self.settings.classifier
         with self._lock:
-            key = (purpose, name)
+            key = (purpose, detector, classifier)
             if key not in self._analyzers:
                 settings = analyzer_settings(self.settings, purpose)
                 self._analyzers[key] = Analyzer(
-                    name, settings=settings, classifier=self._classifier(settings)
+                    detector,
+                    settings=settings,
+                    classifier=self._classifier(classifier, settings),
                 )
             return self._analyzers[key]
 
-    def _classifier(self, settings: Settings) -> EmotionClassifier:
-        if settings.threads not in self._classifiers:
-            self._classifiers[settings.threads] = EmotionClassifier(
-                threads=settings.threads, flip=settings.mirror
+    def _classifier(self, name: str, settings: Settings) -> EmotionClassifier:
+        key = (name, settings.threads)
+        if key not in self._classifiers:
+            self._classifiers[key] = create_classifier(
+                name, threads=settings.threads, flip=settings.mirror
             )
-        return self._classifiers[settings.threads]
+        return self._classifiers[key]

@@ -142,3 +142,25 @@ def test_the_landmark_bots_answers_are_listed_per_source(live: LiveServer, page:
     expect(rows.nth(1)).to_contain_text("87 %")
     expect(page.locator("img[src='x']")).to_have_count(0)
     screenshot(page, "dashboard-landmarks")
+
+
+def test_faces_of_two_classifiers_are_flagged_and_can_be_chosen(
+    live: LiveServer, page: Page
+) -> None:
+    _record(live, image_result([face("happy", "sad")]), "dash-c", timedelta(0))
+    _record(
+        live,
+        image_result([face("sad", "angry")] * 2, classifier="emonet32-fer2013"),
+        "dash-c",
+        timedelta(0),
+    )
+    page.goto(f"{live.url}/?source=dash-c")
+    expect(page.locator("#mixed-classifiers")).to_contain_text("2 classifiers")
+    page.select_option("#classifier", "emonet32-fer2013")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#mixed-classifiers")).to_have_count(0)
+    assert parse_qs(urlsplit(page.url).query)["classifier"] == ["emonet32-fer2013"]
+    stats = live.api.get(
+        "/api/v1/stats", params={"source": "dash-c", "classifier": "emonet32-fer2013"}
+    ).json()
+    assert _shown(page) == stats and stats["faces"] == 2 and stats["main"]["sad"] == 2

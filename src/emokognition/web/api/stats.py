@@ -26,12 +26,18 @@ def get_stats(
     source: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601; UTC when naive.")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601, exclusive.")] = None,
+    classifier: Annotated[
+        str | None, Query(max_length=64, description="Only faces of this classifier.")
+    ] = None,
 ) -> StatsOut:
-    """Counts over faces of analyses created in [since, until) from `source` (all if absent)."""
+    """Counts over faces of analyses created in [since, until) from `source` (all if absent),
+    classified by `classifier` (all if absent: then faces of two classifiers may be mixed)."""
     since, until = _aware(since), _aware(until)
     if since is not None and until is not None and since > until:
         raise RequestError("'since' is after 'until'")
-    return StatsOut.of(service.stats(source=source, since=since, until=until))
+    return StatsOut.of(
+        service.stats(source=source, since=since, until=until, classifier=classifier)
+    )
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -26,8 +26,14 @@ async def dashboard(
     source: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[str | None, Query(max_length=32)] = None,
     until: Annotated[str | None, Query(max_length=32)] = None,
+    classifier: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    filters = Filters(source=source or None, since=_day(since, "since"), until=_day(until, "until"))
+    filters = Filters(
+        source=source or None,
+        since=_day(since, "since"),
+        until=_day(until, "until"),
+        classifier=classifier or None,
+    )
     view = await run_in_threadpool(service.overview, filters)
     return render(request, "dashboard.html", {"view": view})
 
