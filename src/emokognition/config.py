@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DETECTORS = ("blazeface", "haar", "dlib")
+CLASSIFIERS = ("mini-xception-fer2013", "emonet32-fer2013")
 JOB_BACKENDS = ("inline", "celery")
 
 
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     detector: str = "blazeface"
+    # The emotion classifier by name (CLASSIFIERS); its name is in every result.
+    classifier: str = "mini-xception-fer2013"
     # BlazeFace tiles per side on photos (0: the whole image only). Two find small faces in
     # large photos (recall 0.95 -> 1.00 on ../shared/data/photos) for ~4x the detector time.
     tiles: int = 0
@@ -160,6 +163,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown detector {value!r} ({', '.join(DETECTORS)})")
         return name
 
+    @field_validator("classifier")
+    @classmethod
+    def _known_classifier(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in CLASSIFIERS:
+            raise ValueError(f"unknown classifier {value!r} ({', '.join(CLASSIFIERS)})")
+        return name
+
     @field_validator(
         "max_pixels",
         "max_download_bytes",
@@ -263,4 +274,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["DETECTORS", "JOB_BACKENDS", "Settings", "get_settings"]
+__all__ = ["CLASSIFIERS", "DETECTORS", "JOB_BACKENDS", "Settings", "get_settings"]

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from emokognition.config import Settings, get_settings
 from emokognition.media.load import ImageSource, load_image
-from emokognition.vision.classifier import EmotionClassifier
+from emokognition.vision.classifier import EmotionClassifier, create_classifier
 from emokognition.vision.crops import face_crops
 from emokognition.vision.detectors import FaceDetector, create_detector
 from emokognition.vision.faces import Detection, Face
@@ -33,12 +33,14 @@ class Analyzer:
         detector: A detector name ("blazeface", "haar", "dlib") or instance; default from
             settings.
         settings: Limits and defaults; `get_settings()` when omitted.
-        classifier: A shared classifier instance, or None to load one.
+        classifier: A shared classifier instance, or None to load the one settings name.
     """
 
     # Margin around the detector's box for the classifier crop, as a fraction of its side:
     # FER2013 crops show the whole head, detectors box brows to chin.
     crop_margin = 0.1
+    # Turn each crop so the eyes are level, where the detector gives eye keypoints.
+    align_crops = False
 
     def __init__(
         self,
@@ -59,8 +61,8 @@ class Analyzer:
             if isinstance(chosen, str)
             else chosen
         )
-        self.classifier = classifier or EmotionClassifier(
-            threads=self.settings.threads, flip=self.settings.mirror
+        self.classifier = classifier or create_classifier(
+            self.settings.classifier, threads=self.settings.threads, flip=self.settings.mirror
         )
         self.model = ModelInfo(detector=self.detector.name, classifier=self.classifier.name)
 
@@ -96,7 +98,10 @@ class Analyzer:
         if not detections:
             return []
         gray = np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-        crops = face_crops(gray, [d.box for d in detections], margin=self.crop_margin)
+        # getattr: keypoints are optional on detections (BlazeFace's eyes, where it gives them).
+        keypoints = [getattr(d, "keypoints", ()) for d in detections] if self.align_crops else None
+        boxes = [d.box for d in detections]
+        crops = face_crops(gray, boxes, margin=self.crop_margin, keypoints=keypoints)
         probabilities = self.classifier.predict(crops)
         faces = [
             Face.from_probabilities(detection, probs)
