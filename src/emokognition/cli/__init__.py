@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from emokognition.cli.options import UsageError
 from emokognition.cli.parser import build_parser
 from emokognition.errors import EmokognitionError
 
@@ -22,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.run(args)
+    except UsageError as exc:
+        args.usage_error(str(exc))  # usage and message on stderr, exit 2, as argparse does
+        return 2
     except EmokognitionError as exc:
         from rich.console import Console
 

@@ -3,50 +3,51 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emokognition.cli.options import photo_settings
+from emokognition.cli.options import UsageError, photo_settings
 from emokognition.cli.progress import frame_progress, over_inputs
 from emokognition.cli.render import Outcome, render
 from emokognition.config import Settings
-from emokognition.errors import EmokognitionError
-from emokognition.media.load import is_url
+from emokognition.errors import EmokognitionError, MediaError
+from emokognition.media.load import OpenedMedia, is_url, open_media
+from emokognition.media.targets import check_folder, check_target
+
+if TYPE_CHECKING:
+    from emokognition.vision.analyzer import Analyzer
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
 _VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"}
 
+Opened = OpenedMedia | EmokognitionError | None
+"""An input's media, why it cannot be opened, or None while not opened yet (a URL)."""
+
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse every input, print the results, list the failures; 1 when any failed."""
+    """Analyse every input, print the results, list the failures; 1 when any failed.
+
+    Every input that can be looked at without a download is identified first, and the
+    outputs checked against what the inputs are, so a bad command line stops before any work.
+    """
     from emokognition.vision.analyzer import Analyzer
-    from emokognition.vision.annotate import annotate_image
 
     inputs = _expand(args.inputs)
     if not inputs:
         raise EmokognitionError("no image or video files found in the given folders")
     many = len(inputs) > 1
-    if args.annotate and many:
-        args.annotate.mkdir(parents=True, exist_ok=True)
-    analyzer = Analyzer(args.detector, settings=photo_settings(args))
+    settings = photo_settings(args)
+    # Many URLs are downloaded one at a time, as they are analysed; a single one here.
+    opened = [None if many and is_url(name) else _open(name, settings) for name in inputs]
+    _check_outputs(args, inputs, opened, many)
+    analyzer = Analyzer(args.detector, settings=settings)
     outcomes: list[Outcome] = []
-    for item in over_inputs(inputs, show=many and not args.quiet):
-        try:
-            source, video = _open(item, analyzer.settings)
-            if video:
-                outcomes.append(Outcome(item, _analyze_video(item, source, args), None))
-                continue
-            result = analyzer.analyze(source)
-        except EmokognitionError as exc:
-            outcomes.append(Outcome(item, None, exc.message))
-            continue
-        if args.annotate:
-            target = args.annotate / f"{Path(item).stem}.jpg" if many else args.annotate
-            annotate_image(source, result, target, settings=analyzer.settings)
-        outcomes.append(Outcome(item, result.to_dict(), None))
+    for name, media in over_inputs(
+        list(zip(inputs, opened, strict=True)), show=many and not args.quiet
+    ):
+        outcomes.append(_analyze(name, media or _open(name, settings), analyzer, args, many))
     sys.stdout.write(render(outcomes, args.format, many))
     failed = [o for o in outcomes if o.error]
     if failed:
@@ -76,59 +77,93 @@ def _expand(inputs: Sequence[str]) -> list[str]:
     return out
 
 
-def _open(item: str, settings: Settings) -> tuple[str | bytes, bool]:
-    """The source to analyse for an input (a URL is downloaded, once) and whether a video."""
-    from emokognition.media.load import read_bytes
-    from emokognition.media.sniff import VIDEO_FORMATS, sniff_format
+def _open(name: str, settings: Settings) -> OpenedMedia | EmokognitionError:
+    try:
+        return open_media(name, settings)
+    except EmokognitionError as exc:
+        return exc  # reported with the other inputs' results
 
-    source: str | bytes = item
-    if is_url(item):
-        source = read_bytes(item, settings)
-        head = source[:64]
-    else:
+
+def _check_outputs(
+    args: argparse.Namespace, inputs: list[str], opened: list[Opened], many: bool
+) -> None:
+    """Refuse `--annotate` and `--plot` targets that the inputs cannot be written to.
+
+    Raises:
+        UsageError: A target of the wrong type or in a missing folder, or `--plot` without
+            a video to plot.
+    """
+    kinds = {media.kind if isinstance(media, OpenedMedia) else None for media in opened}
+    if args.plot and kinds == {"image"}:
+        subject = f"{inputs[0]} is a photo" if not many else "none of the inputs is a video"
+        raise UsageError(f"--plot draws a video's emotions over time; {subject}")
+    for option, target, what in (
+        ("--annotate", args.annotate, None),
+        ("--plot", args.plot, "plot"),
+    ):
+        if target is None:
+            continue
         try:
-            with Path(item).open("rb") as file:
-                head = file.read(64)
-        except OSError:
-            return source, False  # the image path reports the error
-    fmt = sniff_format(head)
-    return source, fmt in VIDEO_FORMATS or (fmt == "gif" and _animated(source))
+            if many:
+                check_folder(target)
+                target.mkdir(parents=True, exist_ok=True)
+            elif not target.is_dir() and isinstance(opened[0], OpenedMedia):
+                check_target(target, what or opened[0].kind)
+        except (MediaError, OSError) as exc:
+            message = exc.message if isinstance(exc, MediaError) else str(exc)
+            raise UsageError(f"{option} {target}: {message}") from exc
 
 
-def _animated(source: str | bytes) -> bool:
-    from PIL import Image
+def _output(target: Path, name: str, suffix: str, many: bool) -> Path:
+    """`target` itself, or a file named after the input in it for many inputs or a folder."""
+    return target / f"{Path(name).stem}{suffix}" if many or target.is_dir() else target
+
+
+def _analyze(
+    name: str,
+    media: OpenedMedia | EmokognitionError,
+    analyzer: Analyzer,
+    args: argparse.Namespace,
+    many: bool,
+) -> Outcome:
+    from emokognition.vision.annotate import annotate_image
 
     try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
-            return bool(getattr(image, "is_animated", False))
-    except (OSError, ValueError):
-        return False
+        if isinstance(media, EmokognitionError):
+            raise media
+        if media.kind == "video":
+            return Outcome(name, _analyze_video(name, media.source, args, many), None)
+        result = analyzer.analyze(media.source)
+        if args.annotate:
+            target = _output(args.annotate, name, ".jpg", many)
+            annotate_image(media.source, result, target, settings=analyzer.settings)
+    except EmokognitionError as exc:
+        return Outcome(name, None, exc.message)
+    return Outcome(name, result.to_dict(), None)
 
 
-def _analyze_video(item: str, source: str | bytes, args: argparse.Namespace) -> Any:
-    from emokognition.video import analyze_video
+def _analyze_video(name: str, source: str | bytes, args: argparse.Namespace, many: bool) -> Any:
+    from emokognition.video import VideoOptions, analyze_video
 
+    options = VideoOptions(
+        fps=args.fps,
+        every=args.every,
+        all_frames=args.all_frames,
+        workers=args.workers,
+        backend=args.backend,
+        smoothing=args.smoothing,
+    )
     with frame_progress(show=not args.quiet and len(args.inputs) == 1) as progress:
         result = analyze_video(
-            source,
-            fps=args.fps,
-            every=args.every,
-            all_frames=args.all_frames,
-            detector=args.detector,
-            workers=args.workers,
-            backend=args.backend,
-            smoothing=args.smoothing,
-            progress=progress("analysing"),
+            source, options, detector=args.detector, progress=progress("analysing")
         )
         if args.annotate:
             from emokognition.video.annotate import write_annotated
 
-            many = len(args.inputs) > 1 or args.annotate.is_dir()
-            target = args.annotate / f"{Path(item).stem}.mp4" if many else args.annotate
+            target = _output(args.annotate, name, ".mp4", many)
             write_annotated(source, result, target, progress=progress("annotating"))
     if args.plot:
         from emokognition.video.plot import plot_timelines
 
-        many = len(args.inputs) > 1 or args.plot.is_dir()
-        plot_timelines(result, args.plot / f"{Path(item).stem}.png" if many else args.plot)
+        plot_timelines(result, _output(args.plot, name, ".png", many))
     return result.to_dict()

@@ -7,7 +7,6 @@ import logging
 
 from emokognition.cli.serve import service_logging
 from emokognition.config import get_settings
-from emokognition.errors import ConfigError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,8 +17,6 @@ def run(args: argparse.Namespace) -> int:
     # httpx logs every URL at INFO; some carry tokens in their query.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    if args.interval is not None and args.interval < 0:
-        raise ConfigError("--interval must not be negative")
     with create_daemon(
         get_settings(),
         args.source,

@@ -10,6 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from emokognition.cli.options import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    smoothing,
+)
+
 DESCRIPTION = (
     "The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."
 )
@@ -49,6 +57,8 @@ class _CommandParser(argparse.ArgumentParser):
     ) -> None:
         super().__init__(*args, **kw)
         self._options = options
+        # `main` reports a `UsageError` through the parser of the command that raised it.
+        self.set_defaults(usage_error=self.error)
 
     def _add_options(self) -> None:
         if self._options is not None:
@@ -110,8 +120,8 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
     analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
     analyze.add_argument("-d", "--detector", choices=DETECTORS, default=None)
-    analyze.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
-    analyze.add_argument("--detect-size", type=int, default=None, help=_SIZE_HELP)
+    analyze.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
+    analyze.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
     analyze.add_argument(
         "--annotate",
         type=Path,
@@ -119,11 +129,13 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     )
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sampling = analyze.add_mutually_exclusive_group()
-    sampling.add_argument("--fps", type=float, help="video: analysed frames per second (5)")
-    sampling.add_argument("--every", type=int, metavar="N", help="video: every N-th frame")
+    sampling.add_argument(
+        "--fps", type=positive_float, help="video: analysed frames per second (5)"
+    )
+    sampling.add_argument("--every", type=positive_int, metavar="N", help="video: every N-th frame")
     sampling.add_argument("--all-frames", action="store_true", help="video: every frame")
     analyze.add_argument("--plot", type=Path, help="video: emotions over time per track (.png)")
-    analyze.add_argument("--workers", type=int, default=1, help="video: worker processes")
+    analyze.add_argument("--workers", type=positive_int, default=1, help="video: worker processes")
     analyze.add_argument(
         "--backend",
         choices=("process", "ray"),
@@ -131,7 +143,10 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
         help="video: where workers run (ray: EMOKOGNITION_RAY_ADDRESS, or a local Ray)",
     )
     analyze.add_argument(
-        "--smoothing", type=float, default=0.0, help="video: weight of a track's past, 0..1"
+        "--smoothing",
+        type=smoothing,
+        default=0.0,
+        help="video: weight of a track's past, in [0, 1)",
     )
     analyze.set_defaults(run=_command("analyze"))
 
@@ -154,8 +169,8 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
     faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
     faces.add_argument("path", type=Path)
     faces.add_argument("-d", "--detector", choices=DETECTORS, default=None)
-    faces.add_argument("--tiles", type=int, default=None, help=_TILES_HELP)
-    faces.add_argument("--detect-size", type=int, default=None, help=_SIZE_HELP)
+    faces.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
+    faces.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
     faces.add_argument("--iou", type=float, default=0.4)
     faces.add_argument("-f", "--format", choices=("table", "json"), default="table")
     faces.set_defaults(run=_command("eval", "run_faces"))
@@ -168,7 +183,7 @@ def _service_commands(commands: Any) -> None:
     serve.add_argument("--log-format", choices=("text", "json"), default="text")
     serve.set_defaults(run=_command("serve", "run_serve"))
     worker = commands.add_parser("worker", help="run a Celery worker (EMOKOGNITION_JOBS=celery)")
-    worker.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 1)
+    worker.add_argument("-c", "--concurrency", type=positive_int, default=os.cpu_count() or 1)
     worker.add_argument("--log-format", choices=("text", "json"), default="text")
     worker.set_defaults(run=_command("serve", "run_worker"))
     db = commands.add_parser("db", help="database migrations (applied at start anyway)")
@@ -195,7 +210,10 @@ def _daemon_options(daemon: argparse.ArgumentParser) -> None:
         "--once", action="store_true", help="answer the new mentions, then exit (for cron)"
     )
     daemon.add_argument(
-        "--interval", type=float, default=None, help="seconds between polls (default 60)"
+        "--interval",
+        type=non_negative_float,
+        default=None,
+        help="seconds between polls (default 60)",
     )
     daemon.add_argument("--no-reply", action="store_true", help="record without replying")
     daemon.add_argument("--log-format", choices=("text", "json"), default="text")

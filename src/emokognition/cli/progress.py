@@ -8,13 +8,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
 
 
-def over_inputs(items: list[str], *, show: bool) -> Iterator[str]:
+T = TypeVar("T")
+
+
+def over_inputs(items: list[T], *, show: bool) -> Iterator[T]:
     """Yield the items, with a bar over them when `show` and stderr is a terminal."""
     if not show or not sys.stderr.isatty():
         yield from items

@@ -3,7 +3,13 @@
 from emokognition.media.images import DecodedImage, decode_image
 from emokognition.media.info import MediaInfo
 from emokognition.media.load import ImageSource, is_url, load_image, read_bytes
-from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, media_kind, sniff_format
+from emokognition.media.sniff import (
+    IMAGE_FORMATS,
+    VIDEO_FORMATS,
+    identify,
+    media_kind,
+    sniff_format,
+)
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -12,6 +18,7 @@ __all__ = [
     "ImageSource",
     "MediaInfo",
     "decode_image",
+    "identify",
     "is_url",
     "load_image",
     "media_kind",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _MAX_REDIRECTS = 5
+URL_SCHEMES = ("http", "https")
 
 
 def is_public_address(address: str) -> bool:
@@ -34,8 +35,10 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         DownloadError: The host name does not resolve.
     """
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ForbiddenURL(f"only http and https URLs are allowed, got {parts.scheme or 'none'!r}")
+    if not parts.scheme:
+        raise ForbiddenURL(f"not a URL: {url[:200]!r} (give an http or https URL)")
+    if parts.scheme not in URL_SCHEMES:
+        raise ForbiddenURL(f"unsupported URL scheme {parts.scheme!r} ({', '.join(URL_SCHEMES)})")
     host = parts.hostname
     if not host:
         raise ForbiddenURL("URL has no host")

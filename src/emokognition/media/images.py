@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from emokognition.errors import CorruptMedia, MediaTooLarge, UnsupportedFormat
 from emokognition.media.info import MediaInfo
-from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, sniff_format
+from emokognition.media.sniff import identify
 
 # We enforce our own pixel limit before decoding; Pillow's would only warn below 2x its own.
 Image.MAX_IMAGE_PIXELS = None
@@ -51,13 +51,9 @@ def decode_image(data: bytes, *, max_pixels: int = 50_000_000) -> DecodedImage:
         UnsupportedFormat: Not an image format we read (or a video).
         MediaTooLarge: More than `max_pixels` pixels, checked before decoding.
     """
-    if not data:
-        raise CorruptMedia("empty file")
-    fmt = sniff_format(data[:64])
-    if fmt in VIDEO_FORMATS:
+    fmt, kind = identify(data[:64])
+    if kind == "video":
         raise UnsupportedFormat(f"expected an image, got a {fmt} video")
-    if fmt not in IMAGE_FORMATS:
-        raise UnsupportedFormat(f"not a supported image ({', '.join(IMAGE_FORMATS)})")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns on odd but readable metadata

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from emokognition.errors import CorruptMedia, UnsupportedFormat
+
 IMAGE_FORMATS = ("jpeg", "png", "gif", "webp", "bmp", "tiff")
 VIDEO_FORMATS = ("mp4", "mov", "mkv", "webm", "avi")
 
@@ -37,5 +39,28 @@ def sniff_format(head: bytes) -> str | None:
 
 
 def media_kind(fmt: str) -> str:
-    """'image' or 'video' for a format named by `sniff_format`."""
+    """'image' or 'video' for a format named by `sniff_format`.
+
+    A GIF is an image, animated or not: its first frame is analysed, by every entry point.
+    """
     return "video" if fmt in VIDEO_FORMATS else "image"
+
+
+def identify(head: bytes) -> tuple[str, str]:
+    """The format and kind ("image" or "video") of media from its first 64 bytes.
+
+    The one rule every entry point (command line, API, bot) applies before any work.
+
+    Raises:
+        CorruptMedia: The file is empty ("empty file").
+        UnsupportedFormat: Neither an image nor a video format we read.
+    """
+    if not head:
+        raise CorruptMedia("empty file")
+    fmt = sniff_format(head)
+    if fmt is None:
+        raise UnsupportedFormat(
+            f"not a supported image ({', '.join(IMAGE_FORMATS)}) "
+            f"or video ({', '.join(VIDEO_FORMATS)})"
+        )
+    return fmt, media_kind(fmt)

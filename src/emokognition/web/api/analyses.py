@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from emokognition.app import Submission
 from emokognition.config import DETECTORS
 from emokognition.errors import RequestError, UnsupportedFormat
+from emokognition.media.sniff import identify
 from emokognition.web.deps import ServiceDep, SettingsDep
 from emokognition.web.schemas import (
     Accepted,
@@ -58,7 +59,7 @@ _POST_BODY = {
     responses={
         200: {"model": AnalysisOut, "description": "sync: the finished analysis."},
         202: {"model": Accepted, "description": "async, or sync past its timeout."},
-        **error_responses(400, 413, 415),
+        **error_responses(400, 413, 415, 422),
     },
 )
 async def create_analysis(
@@ -125,11 +126,13 @@ async def _submission(request: Request) -> Submission:
             if not isinstance(upload, UploadFile):
                 raise RequestError("multipart field 'file' is missing or not a file")
             data = await upload.read()
-            return Submission(
+            submission = Submission(
                 data=data,
                 detector=_text(form.get("detector")),
                 source=_text(form.get("source")),
             )
+            identify(data[:64])  # the one media rule: "empty file", not an image or video
+            return submission
     if content_type == "application/json":
         try:
             body = UrlRequest.model_validate_json(await request.body())
