@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import av
@@ -27,9 +28,9 @@ from rich.console import Console
 from rich.table import Table
 
 from emokognition.config import get_settings
-from emokognition.video import analyze_video
-from emokognition.video.detectors import video_analyzer
+from emokognition.video import VideoOptions, analyze_video
 from emokognition.vision.analyzer import Analyzer
+from emokognition.vision.registry import build_analyzer
 
 REPO = Path(__file__).resolve().parents[1]
 VIDEOS = REPO.parent / "shared" / "data" / "videos"
@@ -159,14 +160,18 @@ def main() -> None:
 
 def speed_table(console: Console, clip: Path, peer_python: Path) -> None:
     settings = get_settings()
-    analyzer = video_analyzer(None, settings)  # the video default
+    analyzer = build_analyzer(None, settings, "video")  # the video default
     tiled = Analyzer(settings=settings.model_copy(update={"threads": 1, "tiles": 2}))
-    analyze_video(clip, every=30, analyzer=analyzer)  # warm-up: models, caches
-    analyze_video(clip, every=30, analyzer=tiled)
+    analyze_video(clip, VideoOptions(every=30), analyzer=analyzer)  # warm-up: models, caches
+    analyze_video(clip, VideoOptions(every=30), analyzer=tiled)
     floor = best_of(3, lambda: decode_only(clip))
-    every = best_of(2, lambda: analyze_video(clip, all_frames=True, analyzer=analyzer))
+    every = best_of(
+        2, lambda: analyze_video(clip, VideoOptions(all_frames=True), analyzer=analyzer)
+    )
     default = best_of(3, lambda: analyze_video(clip, analyzer=analyzer))
-    every_tiled = best_of(1, lambda: analyze_video(clip, all_frames=True, analyzer=tiled))
+    every_tiled = best_of(
+        1, lambda: analyze_video(clip, VideoOptions(all_frames=True), analyzer=tiled)
+    )
     default_tiled = best_of(2, lambda: analyze_video(clip, analyzer=tiled))
     table = Table(
         title=f"video {SIZE[0]}x{SIZE[1]}, {FPS} fps, {SECONDS} s ({FPS * SECONDS} frames)",
@@ -209,9 +214,10 @@ def workers_table(console: Console, clip: Path) -> None:
     table = Table(title="workers (local processes), same clip", title_justify="left")
     for column in ("sampling", "1 worker (s)", "2 workers (s)", "2 vs 1"):
         table.add_column(column, justify="right")
-    for name, kwargs in (("every frame", {"all_frames": True}), ("default (5 fps)", {})):
-        one = best_of(2, lambda kwargs=kwargs: analyze_video(clip, workers=1, **kwargs))  # type: ignore[misc]
-        two = best_of(2, lambda kwargs=kwargs: analyze_video(clip, workers=2, **kwargs))  # type: ignore[misc]
+    for name, every_frame in (("every frame", True), ("default (5 fps)", False)):
+        one_worker, two_workers = (VideoOptions(all_frames=every_frame, workers=n) for n in (1, 2))
+        one = best_of(2, partial(analyze_video, clip, one_worker))
+        two = best_of(2, partial(analyze_video, clip, two_workers))
         table.add_row(name, f"{one:.2f}", f"{two:.2f}", f"{one / two:.2f}x faster")
     console.print(table)
 

@@ -21,7 +21,8 @@ from emokognition.errors import EmokognitionError, MediaError, ModelError, Sourc
 if TYPE_CHECKING:
     from emokognition.emotions import EMOTIONS
     from emokognition.media.load import ImageSource
-    from emokognition.video.analysis import Progress, VideoAnalysis, iter_video
+    from emokognition.video.analysis import Progress, VideoAnalysis
+    from emokognition.video.options import VideoOptions
     from emokognition.video.parallel import Backend
     from emokognition.video.probe import VideoSource
     from emokognition.video.results import FrameResult, Track, VideoResult
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from emokognition.vision.classifier import EmotionClassifier
     from emokognition.vision.detectors import FaceDetector
     from emokognition.vision.faces import Detection, Face
+    from emokognition.vision.registry import AnalyzerRegistry
     from emokognition.vision.results import ImageResult
 
     __version__: str
@@ -39,7 +41,7 @@ _LAZY = {
     "ImageSource": "emokognition.media.load",
     "Progress": "emokognition.video.analysis",
     "VideoAnalysis": "emokognition.video.analysis",
-    "iter_video": "emokognition.video.analysis",
+    "VideoOptions": "emokognition.video.options",
     "Backend": "emokognition.video.parallel",
     "VideoSource": "emokognition.video.probe",
     "FrameResult": "emokognition.video.results",
@@ -78,30 +80,20 @@ def _version() -> str:
         return "0.0.0"
 
 
-_analyzers: dict[str, Analyzer] = {}
-_analyzers_lock = threading.Lock()
+_registry: AnalyzerRegistry | None = None
+_registry_lock = threading.Lock()
 
 
-def _shared_analyzer(detector: str | None) -> Analyzer:
-    from emokognition.vision.analyzer import Analyzer
+def _analyzers() -> AnalyzerRegistry:
+    """The process's analyzers for these functions: models load once, on first use."""
+    global _registry
+    with _registry_lock:
+        if _registry is None:
+            from emokognition.config import get_settings
+            from emokognition.vision.registry import AnalyzerRegistry
 
-    key = detector or ""
-    with _analyzers_lock:
-        if key not in _analyzers:
-            _analyzers[key] = Analyzer(detector)
-        return _analyzers[key]
-
-
-def _shared_video_analyzer(detector: str | None) -> Analyzer:
-    """Like `_shared_analyzer`, with the detector set up for video frames (`video_tiles`)."""
-    from emokognition.config import get_settings
-    from emokognition.video.detectors import video_analyzer
-
-    key = f"video:{detector or ''}"
-    with _analyzers_lock:
-        if key not in _analyzers:
-            _analyzers[key] = video_analyzer(detector, get_settings())
-        return _analyzers[key]
+            _registry = AnalyzerRegistry(get_settings())
+        return _registry
 
 
 def analyze_image(source: ImageSource, *, detector: str | None = None) -> ImageResult:
@@ -115,10 +107,10 @@ def analyze_image(source: ImageSource, *, detector: str | None = None) -> ImageR
         MediaError: Unreadable, unsupported, corrupt or oversized media.
         SourceError: A URL that is refused or fails to download.
     """
-    return _shared_analyzer(detector).analyze(source)
+    return _analyzers().get(detector).analyze(source)
 
 
-def analyze_video(
+def iter_video(
     source: VideoSource,
     *,
     fps: float | None = None,
@@ -129,13 +121,13 @@ def analyze_video(
     backend: Backend = "process",
     smoothing: float = 0.0,
     progress: Progress | None = None,
-) -> VideoResult:
-    """Every face in a video, tracked through it, with its emotions per frame and per track.
+) -> VideoAnalysis:
+    """Start analysing a video; iterate the result for tracked frame results as they come.
 
     Example:
-        >>> result = emokognition.analyze_video("talk.mp4")
-        >>> [(track.id, track.main, track.alternative) for track in result.tracks]
-        [(1, 'neutral', 'happy')]
+        >>> with emokognition.iter_video("talk.mp4", every=3) as frames:
+        ...     for frame in frames:
+        ...         print(frame.t, [(face.track, face.main) for face in frame.faces])
 
     Args:
         source: A path, http(s) URL, or encoded bytes (mp4, mov, mkv, webm, avi, GIF).
@@ -143,7 +135,7 @@ def analyze_video(
         every: Analyse every N-th frame instead.
         all_frames: Analyse every frame.
         detector: "blazeface" (default), "haar", "dlib", or a detector instance.
-        workers: Worker processes (keyframe segments in parallel, same result).
+        workers: Worker processes (segments in parallel, same result).
         backend: "process" (local) or "ray" (`EMOKOGNITION_RAY_ADDRESS`, or a local Ray).
         smoothing: Weight in [0, 1) of each track's past in its per-frame emotions.
         progress: Called with (frames decoded, frames in the video).
@@ -153,23 +145,35 @@ def analyze_video(
         SourceError: A URL that is refused or fails to download.
         RequestError: Conflicting or bad sampling, workers or backend.
     """
-    from emokognition.video.analysis import analyze_video as _analyze_video
+    from emokognition.video.analysis import iter_video as _iter_video
+    from emokognition.video.options import VideoOptions
 
-    shared = detector is None or isinstance(detector, str)
-    return _analyze_video(
-        source,
+    options = VideoOptions(
         fps=fps,
         every=every,
         all_frames=all_frames,
-        detector=None if shared else detector,
-        analyzer=_shared_video_analyzer(detector if isinstance(detector, str) else None)
-        if shared
-        else None,
         workers=workers,
         backend=backend,
         smoothing=smoothing,
-        progress=progress,
     )
+    if detector is None or isinstance(detector, str):  # ours: shared, loaded once
+        analyzer = _analyzers().get(detector, purpose="video")
+        return _iter_video(source, options, analyzer=analyzer, progress=progress)
+    return _iter_video(source, options, detector=detector, progress=progress)
+
+
+def analyze_video(source: VideoSource, **options: Any) -> VideoResult:
+    """Every face in a video, tracked through it, with its emotions per frame and per track.
+
+    Example:
+        >>> result = emokognition.analyze_video("talk.mp4", fps=5)
+        >>> [(track.id, track.main, track.alternative) for track in result.tracks]
+        [(1, 'neutral', 'happy')]
+
+    Takes the keyword arguments of `iter_video`.
+    """
+    with iter_video(source, **options) as analysis:
+        return analysis.result()
 
 
 __all__ = [
@@ -187,6 +191,7 @@ __all__ = [
     "SourceError",
     "Track",
     "VideoAnalysis",
+    "VideoOptions",
     "VideoResult",
     "VideoSource",
     "__version__",

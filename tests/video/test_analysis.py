@@ -14,7 +14,7 @@ import emokognition
 from emokognition.config import Settings
 from emokognition.emotions import EMOTIONS
 from emokognition.errors import MediaError, MediaTooLarge, RequestError
-from emokognition.video import Sampling, analyze_video, iter_video
+from emokognition.video import Sampling, VideoOptions, analyze_video, iter_video
 from emokognition.vision.analyzer import Analyzer
 from tests.video.media import HAMILTON, WOMAN, damage_packets, read_frames, write_video
 
@@ -54,7 +54,7 @@ def test_faces_match_the_image_analyzer(
     analyzer: Analyzer, woman_frames: Frames, clip: Path
 ) -> None:
     """Batched video analysis finds what `Analyzer.faces` finds on each decoded frame."""
-    result = analyze_video(clip, every=5, analyzer=analyzer)
+    result = analyze_video(clip, VideoOptions(every=5), analyzer=analyzer)
     from emokognition.video.decode import FrameReader
     from emokognition.video.plan import Plan
     from emokognition.video.probe import probe_video
@@ -81,7 +81,7 @@ def test_several_people_with_cuts(analyzer: Analyzer) -> None:
 def test_iterator_yields_as_it_goes(analyzer: Analyzer, clip: Path) -> None:
     seen: list[tuple[int, int]] = []
     with iter_video(
-        clip, every=2, analyzer=analyzer, progress=lambda d, t: seen.append((d, t))
+        clip, VideoOptions(every=2), analyzer=analyzer, progress=lambda d, t: seen.append((d, t))
     ) as run:
         assert run.media.frames == 20
         first = next(run)
@@ -93,7 +93,7 @@ def test_iterator_yields_as_it_goes(analyzer: Analyzer, clip: Path) -> None:
 
 
 def test_stopping_early_releases_the_decoder(analyzer: Analyzer) -> None:
-    run = iter_video(HAMILTON, all_frames=True, analyzer=analyzer)
+    run = iter_video(HAMILTON, VideoOptions(all_frames=True), analyzer=analyzer)
     next(run)
     run.close()
     with pytest.raises(StopIteration):
@@ -101,14 +101,16 @@ def test_stopping_early_releases_the_decoder(analyzer: Analyzer) -> None:
 
 
 def test_all_frames_and_every(analyzer: Analyzer, clip: Path) -> None:
-    assert len(analyze_video(clip, all_frames=True, analyzer=analyzer).frames) == 20
-    result = analyze_video(clip, every=3, analyzer=analyzer)
+    assert len(analyze_video(clip, VideoOptions(all_frames=True), analyzer=analyzer).frames) == 20
+    result = analyze_video(clip, VideoOptions(every=3), analyzer=analyzer)
     assert [f.index for f in result.frames] == list(range(0, 20, 3))
     assert result.to_dict()["sampling"] == {"every": 3}
 
 
 def test_damaged_middle_reports_skipped(analyzer: Analyzer, clip: Path) -> None:
-    result = analyze_video(damage_packets(clip, 12, 3), all_frames=True, analyzer=analyzer)
+    result = analyze_video(
+        damage_packets(clip, 12, 3), VideoOptions(all_frames=True), analyzer=analyzer
+    )
     assert result.skipped == 3 and result.to_dict()["skipped"] == 3
     assert len(result.frames) == 17 and result.frames[-1].index == 19
 
@@ -117,7 +119,7 @@ def test_rotated_phone_video_is_analysed_upright(
     analyzer: Analyzer, media_dir: Path, woman_frames: Frames
 ) -> None:
     path = write_video(media_dir / "phone.mp4", woman_frames[:5], rotation=90)
-    result = analyze_video(path, all_frames=True, analyzer=analyzer)
+    result = analyze_video(path, VideoOptions(all_frames=True), analyzer=analyzer)
     assert (result.media.width, result.media.height) == (596, 336)
     assert all(len(frame.faces) == 1 for frame in result.frames)
 
@@ -139,7 +141,7 @@ def test_bad_requests(
     clip: Path, analyzer: Analyzer, kwargs: dict[str, object], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        analyze_video(clip, analyzer=analyzer, **kwargs)  # type: ignore[arg-type]
+        analyze_video(clip, VideoOptions(**kwargs), analyzer=analyzer)  # type: ignore[arg-type]
 
 
 def test_limits_come_from_settings(clip: Path) -> None:
@@ -157,7 +159,9 @@ def test_a_new_shot_starts_new_tracks(analyzer: Analyzer, media_dir: Path) -> No
         for f in read_frames(HAMILTON, 12, step=4)
     ]
     result = analyze_video(
-        write_video(media_dir / "cut.mp4", woman + stage), all_frames=True, analyzer=analyzer
+        write_video(media_dir / "cut.mp4", woman + stage),
+        VideoOptions(all_frames=True),
+        analyzer=analyzer,
     )
     before = {face.track for frame in result.frames[:12] for face in frame.faces}
     after = {face.track for frame in result.frames[12:] for face in frame.faces}

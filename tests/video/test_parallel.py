@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emokognition.video import VideoResult, analyze_video
+from emokognition.video import VideoOptions, VideoResult, analyze_video
 from emokognition.vision.analyzer import Analyzer
 from tests.video.media import HAMILTON
 
@@ -26,17 +26,17 @@ def _same(a: VideoResult, b: VideoResult) -> None:
 
 def test_two_processes(single: VideoResult) -> None:
     assert len(single.tracks) >= 2 and len(single.frames) == 46
-    _same(single, analyze_video(HAMILTON, workers=2))
+    _same(single, analyze_video(HAMILTON, VideoOptions(workers=2)))
 
 
 def test_two_processes_from_bytes(single: VideoResult) -> None:
-    _same(single, analyze_video(HAMILTON.read_bytes(), workers=2))
+    _same(single, analyze_video(HAMILTON.read_bytes(), VideoOptions(workers=2)))
 
 
 def test_workers_use_the_callers_analyzer(analyzer: Analyzer, clip: Path) -> None:
     """More workers than segments; the caller's detector (with tiles) goes to the workers."""
-    one = analyze_video(clip, every=4, analyzer=analyzer)
-    _same(one, analyze_video(clip, every=4, analyzer=analyzer, workers=3))
+    one = analyze_video(clip, VideoOptions(every=4), analyzer=analyzer)
+    _same(one, analyze_video(clip, VideoOptions(every=4, workers=3), analyzer=analyzer))
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +53,9 @@ def ray_cluster() -> Iterator[Any]:
 
 
 def test_ray(ray_cluster: Any, single: VideoResult) -> None:
-    _same(single, analyze_video(HAMILTON, workers=2, backend="ray"))
+    _same(single, analyze_video(HAMILTON, VideoOptions(workers=2, backend="ray")))
 
 
 def test_ray_ships_bytes(ray_cluster: Any, single: VideoResult) -> None:
     """Bytes (a download) travel to the actors through Ray's object store."""
-    _same(single, analyze_video(HAMILTON.read_bytes(), workers=2, backend="ray"))
+    _same(single, analyze_video(HAMILTON.read_bytes(), VideoOptions(workers=2, backend="ray")))

@@ -1,6 +1,7 @@
 """Video analysis: streaming decode, batched recognition, tracking, timelines, parallel runs."""
 
 from emokognition.video.analysis import Progress, VideoAnalysis, analyze_video, iter_video
+from emokognition.video.options import VideoOptions
 from emokognition.video.parallel import BACKENDS, Backend
 from emokognition.video.probe import VideoSource
 from emokognition.video.results import FrameResult, Track, VideoResult
@@ -16,6 +17,7 @@ __all__ = [
     "Track",
     "Tracker",
     "VideoAnalysis",
+    "VideoOptions",
     "VideoResult",
     "VideoSource",
     "analyze_video",

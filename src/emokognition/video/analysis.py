@@ -9,19 +9,18 @@ from collections.abc import Callable, Generator, Iterator
 from types import TracebackType
 
 from emokognition.config import Settings, get_settings
-from emokognition.errors import RequestError
 from emokognition.media.info import MediaInfo
-from emokognition.video.detectors import video_analyzer
-from emokognition.video.parallel import BACKENDS, Backend, ParallelRun
+from emokognition.video.options import VideoOptions
+from emokognition.video.parallel import ParallelRun
 from emokognition.video.plan import Plan
 from emokognition.video.probe import Probe, VideoFile, VideoSource, probe_video
 from emokognition.video.results import FrameResult, VideoResult
-from emokognition.video.sampling import Sampling
 from emokognition.video.timeline import Timelines
 from emokognition.video.tracker import Tracker
 from emokognition.video.workers import AnalyzerSpec, LocalRun
 from emokognition.vision.analyzer import Analyzer
 from emokognition.vision.detectors import FaceDetector
+from emokognition.vision.registry import build_analyzer
 from emokognition.vision.results import ModelInfo
 
 logger = logging.getLogger(__name__)
@@ -50,39 +49,33 @@ class VideoAnalysis:
     def __init__(
         self,
         source: VideoSource,
+        options: VideoOptions | None = None,
         *,
-        sampling: Sampling,
         analyzer: Analyzer | None = None,
         detector: str | FaceDetector | None = None,
         settings: Settings | None = None,
-        workers: int = 1,
-        backend: Backend = "process",
-        smoothing: float = 0.0,
         tracker: Tracker | None = None,
         progress: Progress | None = None,
     ) -> None:
-        if workers < 1:
-            raise RequestError(f"workers must be >= 1, got {workers}")
-        if backend not in BACKENDS:
-            raise RequestError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
+        options = options or VideoOptions()
         self.settings = settings or (analyzer.settings if analyzer else get_settings())
-        self.sampling = sampling
+        self.sampling = options.sampling(default_fps=self.settings.video_fps)
         self.probe: Probe = probe_video(VideoFile.from_source(source, self.settings), self.settings)
-        self.plan = Plan.build(self.probe.index, sampling)
-        analyzer = analyzer or video_analyzer(detector, self.settings)
+        self.plan = Plan.build(self.probe.index, self.sampling)
+        analyzer = analyzer or build_analyzer(detector, self.settings, "video")
         self.model: ModelInfo = analyzer.model
-        if workers > 1 or backend == "ray":
+        if options.parallel:
             self._run: LocalRun | ParallelRun = ParallelRun(
                 AnalyzerSpec.like(analyzer),
                 self.probe,
                 self.plan,
-                workers=workers,
-                backend=backend,
+                workers=options.workers,
+                backend=options.backend,
                 ray_address=self.settings.ray_address,
             )
         else:
             self._run = LocalRun(analyzer, self.probe, self.plan)
-        self._timelines = Timelines(tracker, smoothing=smoothing)
+        self._timelines = Timelines(tracker, smoothing=options.smoothing)
         self._progress = progress
         self._frames: list[FrameResult] = []
         self._iterator: Generator[FrameResult, None, None] | None = None
@@ -160,16 +153,11 @@ class VideoAnalysis:
 
 def iter_video(
     source: VideoSource,
+    options: VideoOptions | None = None,
     *,
-    fps: float | None = None,
-    every: int | None = None,
-    all_frames: bool = False,
-    detector: str | FaceDetector | None = None,
     analyzer: Analyzer | None = None,
+    detector: str | FaceDetector | None = None,
     settings: Settings | None = None,
-    workers: int = 1,
-    backend: Backend = "process",
-    smoothing: float = 0.0,
     progress: Progress | None = None,
 ) -> VideoAnalysis:
     """Start analysing a video; iterate the result for tracked frame results as they come.
@@ -177,17 +165,11 @@ def iter_video(
     Args:
         source: A path, an http(s) URL, or the encoded bytes of a video (mp4, mov, mkv,
             webm, avi, animated GIF).
-        fps: Analyse this many frames per second of video (default `settings.video_fps`).
-        every: Analyse every N-th frame instead.
-        all_frames: Analyse every frame.
+        options: Sampling, workers, backend and smoothing (`VideoOptions()` by default).
+        analyzer: An analyzer to reuse (its models stay loaded) instead of `detector`.
         detector: "blazeface" (default; with `settings.video_tiles` tiles), "haar", "dlib",
             or a detector instance.
-        analyzer: An analyzer to reuse (its models stay loaded) instead of `detector`.
         settings: Limits and defaults; `get_settings()` when omitted.
-        workers: Worker processes; more than 1 splits the video into keyframe segments.
-        backend: "process" (local processes) or "ray" (a Ray cluster at
-            `settings.ray_address`, or a local Ray).
-        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions.
         progress: Called with (frames decoded, frames in the video) as the work goes.
 
     Raises:
@@ -195,38 +177,18 @@ def iter_video(
         SourceError: A URL that is refused or fails to download.
         RequestError: Conflicting or bad sampling, workers or backend.
     """
-    settings = settings or (analyzer.settings if analyzer else get_settings())
-    try:
-        sampling = Sampling.choose(
-            fps=fps, every=every, all_frames=all_frames, default_fps=settings.video_fps
-        )
-    except ValueError as exc:
-        raise RequestError(str(exc)) from exc
     return VideoAnalysis(
-        source,
-        sampling=sampling,
-        analyzer=analyzer,
-        detector=detector,
-        settings=settings,
-        workers=workers,
-        backend=backend,
-        smoothing=smoothing,
-        progress=progress,
+        source, options, analyzer=analyzer, detector=detector, settings=settings, progress=progress
     )
 
 
 def analyze_video(
     source: VideoSource,
+    options: VideoOptions | None = None,
     *,
-    fps: float | None = None,
-    every: int | None = None,
-    all_frames: bool = False,
-    detector: str | FaceDetector | None = None,
     analyzer: Analyzer | None = None,
+    detector: str | FaceDetector | None = None,
     settings: Settings | None = None,
-    workers: int = 1,
-    backend: Backend = "process",
-    smoothing: float = 0.0,
     progress: Progress | None = None,
 ) -> VideoResult:
     """Every face in a video, tracked, with per-frame and per-track emotions.
@@ -234,29 +196,14 @@ def analyze_video(
     Same arguments as `iter_video`.
 
     Example:
-        >>> result = analyze_video("talk.mp4", fps=5)
+        >>> result = analyze_video("talk.mp4", VideoOptions(fps=5))
         >>> [(track.id, track.main, track.alternative) for track in result.tracks]
         [(1, 'neutral', 'sad')]
-
-    Raises:
-        MediaError: Not a video, no video stream, corrupt, too large or too long.
-        SourceError: A URL that is refused or fails to download.
-        RequestError: Conflicting or bad sampling, workers or backend.
     """
     with iter_video(
-        source,
-        fps=fps,
-        every=every,
-        all_frames=all_frames,
-        detector=detector,
-        analyzer=analyzer,
-        settings=settings,
-        workers=workers,
-        backend=backend,
-        smoothing=smoothing,
-        progress=progress,
+        source, options, analyzer=analyzer, detector=detector, settings=settings, progress=progress
     ) as analysis:
         return analysis.result()
 
 
-__all__ = ["Progress", "VideoAnalysis", "analyze_video", "iter_video"]
+__all__ = ["Progress", "VideoAnalysis", "VideoOptions", "analyze_video", "iter_video"]

@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 
 import cv2
 
-from emokognition.config import Settings
+from emokognition.config import CLASSIFIERS, Settings
 from emokognition.video.batches import analyse_frames, batches
 from emokognition.video.decode import DecodedFrame, FrameReader
-from emokognition.video.detectors import portable, single_threaded
 from emokognition.video.plan import Plan, Segment
 from emokognition.video.probe import Probe, VideoFile
 from emokognition.video.results import FrameResult
@@ -39,32 +38,35 @@ class AnalyzerSpec:
     """How a worker process builds its own `Analyzer` (models cannot cross processes open).
 
     Attributes:
-        detector: A detector name, or an instance that pickles (BlazeFace does), or None.
-        settings: Settings to build it with; a worker uses one ONNX Runtime thread.
-        classifier: A classifier instance that pickles, or None for the shipped one.
+        detector: A detector name, or a caller's detector instance (which must pickle).
+        settings: Settings to build it with (its classifier, tiles and size among them); a
+            worker uses one ONNX Runtime thread.
+        classifier: A caller's classifier instance (which must pickle), or None for the one
+            `settings.classifier` names.
     """
 
-    detector: str | FaceDetector | None
+    detector: str | FaceDetector
     settings: Settings
     classifier: EmotionClassifier | None = None
 
     @classmethod
     def like(cls, analyzer: Analyzer) -> AnalyzerSpec:
         """Workers that analyse exactly as `analyzer` does."""
-        custom = type(analyzer.classifier) is not EmotionClassifier
+        name = analyzer.classifier.name
+        shipped = name in CLASSIFIERS
         return cls(
-            detector=portable(analyzer.detector),
-            settings=analyzer.settings,
-            classifier=analyzer.classifier if custom else None,
+            detector=analyzer.detector_name or analyzer.detector,
+            settings=analyzer.settings.model_copy(update={"classifier": name})
+            if shipped
+            else analyzer.settings,
+            classifier=None if shipped else analyzer.classifier,
         )
 
     def build(self) -> Analyzer:
         """An analyzer for one worker process, single-threaded (the workers share the CPU)."""
         cv2.setNumThreads(1)
         settings = self.settings.model_copy(update={"threads": 1})
-        return Analyzer(
-            single_threaded(self.detector), settings=settings, classifier=self.classifier
-        )
+        return Analyzer(self.detector, settings=settings, classifier=self.classifier)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -51,6 +51,9 @@ class Analyzer:
     ) -> None:
         self.settings = settings or get_settings()
         chosen = detector or self.settings.detector
+        # The name it was built from, so that a worker process can build its twin; None for a
+        # detector instance given by the caller.
+        self.detector_name = chosen if isinstance(chosen, str) else None
         self.detector = (
             create_detector(
                 chosen,

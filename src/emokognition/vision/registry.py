@@ -15,6 +15,7 @@ from typing import Literal
 from emokognition.config import Settings
 from emokognition.vision.analyzer import Analyzer
 from emokognition.vision.classifier import EmotionClassifier, create_classifier
+from emokognition.vision.detectors import FaceDetector
 
 Purpose = Literal["photo", "video"]
 PURPOSES: tuple[Purpose, ...] = ("photo", "video")
@@ -27,7 +28,9 @@ def analyzer_settings(settings: Settings, purpose: Purpose) -> Settings:
     return settings
 
 
-def build_analyzer(detector: str | None, settings: Settings, purpose: Purpose) -> Analyzer:
+def build_analyzer(
+    detector: str | FaceDetector | None, settings: Settings, purpose: Purpose
+) -> Analyzer:
     """A new analyzer, not shared: for a worker process or a one-off run."""
     return Analyzer(detector, settings=analyzer_settings(settings, purpose))
 
