@@ -23,6 +23,7 @@ def test_exported_members() -> None:
         "FrameResult",
         "Track",
         "VideoAnalysis",
+        "VideoOptions",
         "VideoResult",
         "VideoSource",
         "analyze_video",

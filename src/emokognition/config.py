@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DETECTORS = ("blazeface", "haar", "dlib")
 CLASSIFIERS = ("mini-xception-fer2013", "emonet32-fer2013")
-JOB_BACKENDS = ("inline", "celery")
 
 
 def _default_data_dir() -> Path:
@@ -33,17 +41,17 @@ class Settings(BaseSettings):
     classifier: str = "mini-xception-fer2013"
     # BlazeFace tiles per side on photos (0: the whole image only). Two find small faces in
     # large photos (recall 0.95 -> 1.00 on ../shared/data/photos) for ~4x the detector time.
-    tiles: int = 0
+    tiles: NonNegativeInt = 0
     # BlazeFace's input for the whole picture, longer side in pixels (0: the trained 192).
     # 320 finds the small faces two tiles find (recall 1.00) for ~2x the detector time, not 4x.
-    detect_size: int = 0
+    detect_size: NonNegativeInt = 0
     # Average each face's probabilities with its mirror image's: top-1 on FER2013 PublicTest
     # 65.5 % -> 66.5 %, for twice the classifier time (`make bench`, `make eval`).
     mirror: bool = True
     # Refuse images above this many pixels before decoding them (decompression bombs).
-    max_pixels: int = 50_000_000
-    max_download_bytes: int = 50 * 1024 * 1024
-    download_timeout: float = 20.0
+    max_pixels: PositiveInt = 50_000_000
+    max_download_bytes: PositiveInt = 50 * 1024 * 1024
+    download_timeout: PositiveFloat = 20.0
     allow_private_urls: bool = False
     # ONNX Runtime threads per session; 0 lets it use every core.
     threads: int = 0
@@ -58,8 +66,8 @@ class Settings(BaseSettings):
             "EMOKOGNITION_POSTGRES_APPLICATION_CONFIG", "POSTGRES_APPLICATION_CONFIG"
         ),
     )
-    # Stored media (by sha256); empty: `data_dir`/media.
-    media_dir: Path | None = None
+    # Stored media (by sha256); empty: `data_dir`/media (see `_media_beside_data`).
+    media_dir: Path = Field(default_factory=lambda: _default_data_dir() / "media")
     jobs: Literal["inline", "celery"] = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
     # The Celery queue the service sends to and workers read (one per deployment).
@@ -68,29 +76,29 @@ class Settings(BaseSettings):
     # `public_reads`).
     api_tokens: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
     public_reads: bool = True
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: PositiveInt = 50 * 1024 * 1024
     # A sync call waits this many seconds for its result, then answers 202 with the id.
-    sync_timeout: float = 30.0
+    sync_timeout: PositiveFloat = 30.0
     # Inline jobs: analyses at once in the serving process, and how many more may wait.
-    inline_workers: int = 2
-    inline_queue: int = 32
+    inline_workers: PositiveInt = 2
+    inline_queue: NonNegativeInt = 32
     # A running job renews its lease every `job_lease / 3` s; a job whose lease ran out
     # belongs to a lost worker and is run again, at most `job_attempts` times in all.
-    job_lease: float = 30.0
-    job_attempts: int = 3
+    job_lease: PositiveFloat = 30.0
+    job_attempts: PositiveInt = 3
     # Celery: seconds before the broker hands an unacknowledged job to another worker.
-    broker_visibility_timeout: float = 60.0
+    broker_visibility_timeout: PositiveFloat = 60.0
 
     # --- video ---
     # Analysed frames per second when neither every N-th frame nor all frames are asked for.
-    video_fps: float = 5.0
+    video_fps: PositiveFloat = 5.0
     # Videos longer than this many seconds are refused before they are decoded.
-    max_video_seconds: float = 3 * 3600.0
+    max_video_seconds: PositiveFloat = 3 * 3600.0
     # Ray cluster for `--backend ray` ("ray://host:10001", "auto"); empty: a local Ray.
     ray_address: str = ""
     # BlazeFace tiles on video frames (0: the whole frame only). Tiles find smaller faces but
     # each costs a detector run per frame: 2 on a 16:9 frame is 4 runs instead of 1.
-    video_tiles: int = 0
+    video_tiles: NonNegativeInt = 0
 
     # --- the bot (`emokognition daemon`), under the original bot's names where it had them ---
     bot_type: Literal["emokognition", "landmark"] = Field(
@@ -146,14 +154,14 @@ class Settings(BaseSettings):
     # Media on the configured API hosts may be downloaded from private addresses (fakes, proxies).
     allow_private_api_media: bool = False
     # Seconds between polls (without --once).
-    bot_interval: float = 60.0
+    bot_interval: NonNegativeFloat = 60.0
     # HTTP 429: wait until the reset time, at most this many seconds per wait.
-    bot_rate_limit_max_wait: float = 900.0
+    bot_rate_limit_max_wait: NonNegativeFloat = 900.0
     # 5xx and time-outs: waits of base, 2 x base, ... up to the cap; at most `bot_tries` tries.
-    bot_backoff_base: float = 1.0
-    bot_backoff_max: float = 60.0
-    bot_tries: int = 5
-    bot_http_timeout: float = 20.0
+    bot_backoff_base: NonNegativeFloat = 1.0
+    bot_backoff_max: NonNegativeFloat = 60.0
+    bot_tries: PositiveInt = 5
+    bot_http_timeout: PositiveFloat = 20.0
 
     @field_validator("detector")
     @classmethod
@@ -171,47 +179,6 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown classifier {value!r} ({', '.join(CLASSIFIERS)})")
         return name
 
-    @field_validator(
-        "max_pixels",
-        "max_download_bytes",
-        "max_upload_bytes",
-        "sync_timeout",
-        "inline_workers",
-        "job_lease",
-        "job_attempts",
-        "broker_visibility_timeout",
-        "bot_tries",
-        "bot_http_timeout",
-    )
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        if value <= 0:
-            raise ValueError("must be positive")
-        return value
-
-    @field_validator("video_fps", "max_video_seconds")
-    @classmethod
-    def _positive_seconds(cls, value: float) -> float:
-        if not value > 0:
-            raise ValueError("must be positive")
-        return value
-
-    @field_validator(
-        "inline_queue",
-        "tiles",
-        "detect_size",
-        "video_tiles",
-        "bot_interval",
-        "bot_rate_limit_max_wait",
-        "bot_backoff_base",
-        "bot_backoff_max",
-    )
-    @classmethod
-    def _not_negative(cls, value: int) -> int:
-        if value < 0:
-            raise ValueError("must not be negative")
-        return value
-
     @field_validator("api_tokens", mode="before")
     @classmethod
     def _split_tokens(cls, value: Any) -> Any:
@@ -224,20 +191,22 @@ class Settings(BaseSettings):
     def _use_psycopg_driver(cls, value: str) -> str:
         return _psycopg_url(value.strip())
 
+    @model_validator(mode="before")
+    @classmethod
+    def _media_beside_data(cls, values: Any) -> Any:
+        """`media_dir` defaults to `data_dir`/media, whatever `data_dir` is."""
+        if isinstance(values, dict) and not values.get("media_dir"):
+            data_dir = values.get("data_dir") or _default_data_dir()
+            values = {**values, "media_dir": Path(data_dir) / "media"}
+        return values
+
     @model_validator(mode="after")
     def _resolve_storage(self) -> Settings:
         if not self.database_url and self.postgres_application_config is not None:
             self.database_url = _url_from_postgres_config(self.postgres_application_config)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'emokognition.sqlite3'}"
-        if self.media_dir is None:
-            self.media_dir = self.data_dir / "media"
         return self
-
-    @property
-    def media_path(self) -> Path:
-        """Where stored media lives (`media_dir`, resolved)."""
-        return self.media_dir or self.data_dir / "media"
 
     def sharing_cores(self) -> Settings:
         """These settings for models that share the cores with other work (jobs side by
@@ -274,4 +243,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["CLASSIFIERS", "DETECTORS", "JOB_BACKENDS", "Settings", "get_settings"]
+__all__ = ["CLASSIFIERS", "DETECTORS", "Settings", "get_settings"]

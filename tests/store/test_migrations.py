@@ -131,7 +131,7 @@ def test_database_urls_get_the_psycopg_driver(given: str, expected: str) -> None
 def test_default_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.database_url == f"sqlite:///{tmp_path / 'emokognition.sqlite3'}"
-    assert settings.media_path == tmp_path / "media"
+    assert settings.media_dir == tmp_path / "media"
 
 
 def _environ() -> dict[str, str]:

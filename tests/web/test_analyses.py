@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from emokognition.config import Settings
+from emokognition.config import CLASSIFIERS, Settings
 from emokognition.emotions import EMOTIONS
 from emokognition.web import create_app
 from tests.conftest import MediaServer, SettingsFactory, poll_done
@@ -39,7 +44,7 @@ def test_sync_upload_answers_the_finished_analysis(
         assert sum(face["emotions"].values()) == pytest.approx(1, abs=1e-4)
     # the same document is recorded, and the media stored by sha256
     assert client.get(response.headers["location"]).json() == body
-    assert (settings.media_path / result["media"]["sha256"][:2]).is_dir()
+    assert (settings.media_dir / result["media"]["sha256"][:2]).is_dir()
 
 
 def test_async_upload_answers_202_and_a_location_to_poll(client: TestClient, photo: bytes) -> None:
@@ -55,6 +60,42 @@ def test_async_upload_answers_202_and_a_location_to_poll(client: TestClient, pho
     body = poll_done(client, accepted["id"])
     assert body["status"] == "done" and body["source"] == "twitter"
     assert body["detector"] == "haar" and body["result"]["model"]["detector"] == "haar"
+
+
+@pytest.mark.parametrize("classifier", CLASSIFIERS)
+def test_the_classifier_asked_for_is_used_recorded_and_counted_apart(
+    client: TestClient, photo: bytes, classifier: str
+) -> None:
+    response = client.post(
+        "/api/v1/analyses?mode=sync",
+        files={"file": ("x.jpg", photo, JPEG)},
+        data={"classifier": classifier, "source": f"cls-{classifier}"},
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "done", body
+    assert body["classifier"] == classifier == body["result"]["model"]["classifier"]
+    for other in CLASSIFIERS:
+        stats = client.get(
+            "/api/v1/stats", params={"source": f"cls-{classifier}", "classifier": other}
+        ).json()
+        assert stats["faces"] == (body["faces"] if other == classifier else 0)
+
+
+def test_an_unknown_classifier_is_refused_with_the_names(client: TestClient, photo: bytes) -> None:
+    response = client.post(
+        "/api/v1/analyses", files={"file": ("x.jpg", photo, JPEG)}, data={"classifier": "vgg"}
+    )
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "unknown classifier 'vgg'" in message and all(name in message for name in CLASSIFIERS)
+
+
+def test_the_api_schema_names_every_classifier(client: TestClient) -> None:
+    content = client.get("/openapi.json").json()["paths"]["/api/v1/analyses"]["post"]
+    content = content["requestBody"]["content"]
+    by_url = content["application/json"]["schema"]["properties"]["classifier"]["anyOf"][0]
+    by_file = content["multipart/form-data"]["schema"]["properties"]["classifier"]
+    assert sorted(by_url["enum"]) == sorted(by_file["enum"]) == sorted(CLASSIFIERS)
 
 
 def test_list_is_newest_first_and_paged(client: TestClient, photo: bytes) -> None:
@@ -89,7 +130,7 @@ def test_delete_removes_rows_and_media(
         "/api/v1/analyses?mode=sync", files={"file": ("g.jpg", group_photo, JPEG)}
     ).json()
     before = client.get("/api/v1/stats").json()["faces"]
-    media = settings.media_path
+    media = settings.media_dir
     assert client.get(f"/analyses/{group['id']}/thumbnail").status_code == 200  # a preview
     assert any(media.rglob(f"{group['result']['media']['sha256']}-*"))
     assert client.delete(f"/api/v1/analyses/{group['id']}").status_code == 204
@@ -240,3 +281,29 @@ def test_upload_size_limits(make_settings: SettingsFactory, photo: bytes) -> Non
         )
         assert streamed.status_code == 413
         assert client.get("/api/v1/analyses").json()["total"] == 0
+
+
+def test_a_video_job_agrees_with_the_command_line_whatever_the_photo_tiles(
+    make_settings: SettingsFactory, video: bytes, tmp_path: Path
+) -> None:
+    """Photo tiles (EMOKOGNITION_TILES) are for photos: a video job gets the video analyzer,
+    as `emokognition analyze x.mp4` does, and the same result."""
+    path = tmp_path / "talk.mp4"
+    path.write_bytes(video)
+    with TestClient(create_app(make_settings(tiles=2))) as client:
+        served = client.post("/api/v1/analyses?mode=sync", files={"file": ("t.mp4", video)})
+    assert served.status_code == 200 and served.json()["status"] == "done", served.text
+    env = {**os.environ, "EMOKOGNITION_TILES": "2", "EMOKOGNITION_DATA_DIR": str(tmp_path)}
+    command = [
+        str(Path(sys.executable).with_name("emokognition")),
+        "analyze",
+        str(path),
+        "--format",
+        "json",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    ours, theirs = json.loads(done.stdout), served.json()["result"]
+    for key in ("model", "sampling", "frames", "tracks", "summary"):
+        assert ours[key] == theirs[key], key
+    assert len(theirs["frames"]) >= 20 and theirs["tracks"]

@@ -25,7 +25,7 @@ class JobContext:
         return cls(
             settings=settings,
             database=Database(settings.database_url),
-            media=MediaStore(settings.media_path),
+            media=MediaStore(settings.media_dir),
             # Jobs run side by side (inline threads, Celery's thread pool), so by default each
             # model runs on one thread: ONNX Runtime's spinning intra-op threads would starve
             # the other jobs, the database and decoding. A Celery worker did 43 photo jobs/s

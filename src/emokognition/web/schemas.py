@@ -11,6 +11,7 @@ from emokognition.app import Analysis, Page, Stats
 
 Status = Literal["queued", "running", "done", "failed"]
 Detector = Literal["blazeface", "haar", "dlib"]
+Classifier = Literal["emonet32-fer2013", "mini-xception-fer2013"]
 
 
 class ErrorBody(BaseModel):
@@ -47,6 +48,7 @@ class UrlRequest(BaseModel):
 
     url: str = Field(min_length=1, max_length=2048, examples=["https://example.org/crowd.jpg"])
     detector: Detector | None = None
+    classifier: Classifier | None = None
     source: str | None = Field(default=None, min_length=1, max_length=64, examples=["url"])
 
 
@@ -65,6 +67,7 @@ class AnalysisItem(BaseModel):
     kind: Literal["image", "video"] | None
     source: str
     detector: str | None
+    classifier: str | None
     url: str | None
     faces: int | None
     created_at: datetime
@@ -134,6 +137,7 @@ def _fields(analysis: Analysis) -> dict[str, Any]:
         "kind": analysis.kind,
         "source": analysis.source,
         "detector": analysis.detector,
+        "classifier": analysis.classifier,
         "url": analysis.url,
         "faces": analysis.faces,
         "created_at": analysis.created_at,

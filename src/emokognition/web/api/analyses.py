@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from emokognition.app import Submission
-from emokognition.config import DETECTORS
+from emokognition.config import CLASSIFIERS, DETECTORS
 from emokognition.errors import RequestError, UnsupportedFormat
 from emokognition.media.sniff import identify
 from emokognition.web.deps import ServiceDep, SettingsDep
@@ -40,6 +40,7 @@ _POST_BODY = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "detector": {"type": "string", "enum": list(DETECTORS)},
+                        "classifier": {"type": "string", "enum": list(CLASSIFIERS)},
                         "source": {"type": "string", "minLength": 1, "maxLength": 64},
                     },
                 }
@@ -68,7 +69,8 @@ async def create_analysis(
     settings: SettingsDep,
     mode: Annotated[Literal["sync", "async"], Query()] = "async",
 ) -> Response:
-    """Multipart field `file`, or JSON `{"url": ...}`; optional `detector` and `source`.
+    """Multipart field `file`, or JSON `{"url": ...}`; optional `detector`, `classifier` and
+    `source`.
 
     `mode=sync` waits up to the configured timeout for the result (200), then answers 202
     like `mode=async` does: `{"id", "status"}` with a `Location` to poll.
@@ -121,7 +123,7 @@ def delete_analysis(analysis_id: AnalysisId, service: ServiceDep) -> Response:
 async def _submission(request: Request) -> Submission:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        async with request.form(max_files=1, max_fields=4) as form:
+        async with request.form(max_files=1, max_fields=5) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise RequestError("multipart field 'file' is missing or not a file")
@@ -129,6 +131,7 @@ async def _submission(request: Request) -> Submission:
             submission = Submission(
                 data=data,
                 detector=_text(form.get("detector")),
+                classifier=_text(form.get("classifier")),
                 source=_text(form.get("source")),
             )
             identify(data[:64])  # the one media rule: "empty file", not an image or video
@@ -138,7 +141,9 @@ async def _submission(request: Request) -> Submission:
             body = UrlRequest.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestError(_first_problem(exc)) from exc
-        return Submission(url=body.url, detector=body.detector, source=body.source)
+        return Submission(
+            url=body.url, detector=body.detector, classifier=body.classifier, source=body.source
+        )
     raise UnsupportedFormat(
         "send multipart/form-data with a 'file' field, or application/json with a 'url'"
     )
@@ -148,7 +153,7 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise RequestError("form fields 'detector' and 'source' must be text")
+        raise RequestError("form fields 'detector', 'classifier' and 'source' must be text")
     return value
 
 
