@@ -149,3 +149,4 @@ def test_eval_on_a_file_that_is_not_an_npz(capsys: pytest.CaptureFixture[str]) -
     code = main(["eval", "fer2013", str(SAMPLE_PHOTO)])
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err
+    assert "is not a .npz file" in err and "allow_pickle" not in err
