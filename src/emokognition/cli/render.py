@@ -76,7 +76,8 @@ def _table(outcomes: list[Outcome]) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=io.StringIO(), width=_width(), highlight=False)
+    # No emoji codes: a file named "a:smile:.jpg" is printed as it is named.
+    console = Console(file=io.StringIO(), width=_width(), highlight=False, emoji=False)
     for outcome in outcomes:
         assert outcome.result is not None
         if "tracks" in outcome.result:
