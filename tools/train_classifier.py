@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
-import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,12 @@ class Config:
     dedupe_mad: float = 2.0  # drop training images within this mean abs difference of PublicTest
 
     def key(self) -> str:
-        """A short hash naming the run's checkpoint folder: same config, same folder."""
-        blob = json.dumps(dataclasses.asdict(self), sort_keys=True).encode()
+        """A short hash naming the run's checkpoint folder: same recipe, same folder. The
+        number of epochs is left out: a run resumed with another `--epochs` keeps its
+        weights and re-plans the rest of its schedule (see `resume_schedule`)."""
+        recipe = dataclasses.asdict(self)
+        del recipe["epochs"]
+        blob = json.dumps(recipe, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
@@ -214,7 +219,9 @@ def fit_temperature(logits: Tensor, labels: Tensor) -> float:
     """The temperature minimising PublicTest NLL of the mirror-averaged probabilities."""
     grid = np.exp(np.linspace(np.log(0.5), np.log(3.0), 251))
     nll = [
-        float(-torch.log(mirrored_probabilities(logits, t)[torch.arange(len(labels)), labels]).mean())
+        float(
+            -torch.log(mirrored_probabilities(logits, t)[torch.arange(len(labels)), labels]).mean()
+        )
         for t in grid
     ]
     return float(grid[int(np.argmin(nll))])
@@ -225,7 +232,7 @@ def ece(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
     correct = probabilities.argmax(1) == labels
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence > low) & (confidence <= high)
         if inside.any():
             total += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
@@ -257,6 +264,35 @@ class Progress:
             print(file=sys.stderr)
 
 
+def one_cycle(optimizer: torch.optim.Optimizer, config: Config, steps: int) -> Any:
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.epochs * steps, pct_start=0.2
+    )
+
+
+def resume_schedule(
+    optimizer: torch.optim.Optimizer, config: Config, steps: int, state: dict[str, Any]
+) -> Any:
+    """The saved schedule, or, when `--epochs` changed, a schedule of the new length advanced
+    to the steps already taken (the learning rate goes on from that point of the new plan)."""
+    schedule = one_cycle(optimizer, config, steps)
+    if state["schedule"]["total_steps"] == config.epochs * steps:
+        schedule.load_state_dict(state["schedule"])
+        return schedule
+    done = state["epoch"] * steps
+    if done >= config.epochs * steps:
+        raise SystemExit(f"the run already has {state['epoch']} epochs; ask for more")
+    print(
+        f"schedule re-planned after epoch {state['epoch']}: "
+        f"{state['schedule']['total_steps'] // steps} -> {config.epochs} epochs"
+    )
+    with warnings.catch_warnings():  # stepping the schedule alone, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(done):
+            schedule.step()
+    return schedule
+
+
 def train(config: Config, device: str, cache: Path, out: Path) -> None:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
@@ -269,7 +305,9 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
     keep = ~drop
     print(f"training on {keep.sum()} images; {drop.sum()} dropped as copies of PublicTest")
     images = torch.from_numpy(train_data["images"][keep])
-    soft = torch.from_numpy(targets(train_data["labels"][keep], train_data["ferplus_votes"][keep], config))
+    soft = torch.from_numpy(
+        targets(train_data["labels"][keep], train_data["ferplus_votes"][keep], config)
+    )
     test_images = torch.from_numpy(test_data["images"])
     test_labels = torch.from_numpy(test_data["labels"].astype(np.int64))
 
@@ -282,9 +320,7 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
         weight_decay=config.weight_decay,
     )
     steps = math.ceil(len(images) / config.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.epochs * steps, pct_start=0.2
-    )
+    schedule = one_cycle(optimizer, config, steps)
     history: list[dict[str, Any]] = []
     start_epoch, best = 0, -1.0
     checkpoint = run_dir / "last.pt"
@@ -292,7 +328,7 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
         state = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(state["net"])
         optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
+        schedule = resume_schedule(optimizer, config, steps, state)
         torch.set_rng_state(state["rng"])
         history, start_epoch, best = state["history"], state["epoch"], state["best"]
         print(f"resuming {run_dir} after epoch {start_epoch}")
@@ -332,6 +368,7 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
                 "loss": round(running, 4),
                 "publictest_top1": round(top1, 4),
                 "lr": schedule.get_last_lr()[0],
+                "schedule_epochs": config.epochs,
                 "seconds": round(time.monotonic() - began, 1),
             }
         )
@@ -349,13 +386,15 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
             "best": best,
         }
         torch.save(state, run_dir / "last.tmp")
-        os.replace(run_dir / "last.tmp", checkpoint)
+        (run_dir / "last.tmp").replace(checkpoint)
         (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
 
     export(config, run_dir, out, test_images, test_labels)
 
 
-def export(config: Config, run_dir: Path, out: Path, test_images: Tensor, test_labels: Tensor) -> None:
+def export(
+    config: Config, run_dir: Path, out: Path, test_images: Tensor, test_labels: Tensor
+) -> None:
     """The best checkpoint by PublicTest, temperature-scaled, to ONNX; checked against PyTorch."""
     import onnxruntime as ort
 
@@ -365,7 +404,10 @@ def export(config: Config, run_dir: Path, out: Path, test_images: Tensor, test_l
     logits = predict(net, test_images, "cpu")
     temperature = fit_temperature(logits, test_labels)
     labels = test_labels.numpy()
-    before, after = mirrored_probabilities(logits).numpy(), mirrored_probabilities(logits, temperature).numpy()
+    before, after = (
+        mirrored_probabilities(logits).numpy(),
+        mirrored_probabilities(logits, temperature).numpy(),
+    )
     model = Exported(net, temperature).eval()
     path = out / f"emonet{config.width}_fer2013.onnx"
     example = center(test_images[:2])
@@ -423,7 +465,9 @@ def main() -> None:
     parser.add_argument("--export-only", action="store_true", help="export the best checkpoint")
     args = parser.parse_args()
     overrides = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(Config) if getattr(args, f.name) is not None
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(Config)
+        if getattr(args, f.name) is not None
     }
     config = dataclasses.replace(defaults, **overrides)
     if args.threads:
@@ -431,7 +475,9 @@ def main() -> None:
     if args.export_only:
         test = load(SHARED / "publictest.npz")
         labels = torch.from_numpy(test["labels"].astype(np.int64))
-        export(config, args.cache / config.key(), args.out, torch.from_numpy(test["images"]), labels)
+        export(
+            config, args.cache / config.key(), args.out, torch.from_numpy(test["images"]), labels
+        )
         return
     train(config, args.device, args.cache, args.out)
 
