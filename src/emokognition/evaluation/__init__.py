@@ -10,14 +10,24 @@ from emokognition.evaluation.fer2013 import (
     load_fer2013,
     load_ferplus,
 )
+from emokognition.evaluation.pipeline import (
+    PipelineCell,
+    PipelineReport,
+    evaluate_pipeline,
+    format_pipeline_report,
+)
 
 __all__ = [
     "ClassifierReport",
     "DetectionReport",
     "FerPlus",
+    "PipelineCell",
+    "PipelineReport",
     "evaluate_classifier",
     "evaluate_detector",
+    "evaluate_pipeline",
     "format_classifier_report",
+    "format_pipeline_report",
     "load_fer2013",
     "load_ferplus",
 ]

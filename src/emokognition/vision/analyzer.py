@@ -39,8 +39,10 @@ class Analyzer:
     # Margin around the detector's box for the classifier crop, as a fraction of its side:
     # FER2013 crops show the whole head, detectors box brows to chin.
     crop_margin = 0.1
-    # Turn each crop so the eyes are level, where the detector gives eye keypoints.
-    align_crops = False
+    # Turn each crop so the eyes are level, where the detector gives eye keypoints: on FER2013
+    # faces turned within +-25 degrees, mini-Xception 63.7 -> 66.3 % right, upright ones
+    # unchanged (66.6 %) (`evaluation.pipeline`, PublicTest, detections with keypoints).
+    align_crops = True
 
     def __init__(
         self,
