@@ -24,11 +24,10 @@ from emokognition.errors import (
     NotFound,
     RequestError,
     Unavailable,
-    UnsupportedFormat,
 )
 from emokognition.jobs import JobContext, JobRunner, run_analysis
 from emokognition.media.download import check_url
-from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, media_kind, sniff_format
+from emokognition.media.sniff import identify
 from emokognition.store import (
     Analysis,
     Page,
@@ -296,13 +295,7 @@ class AnalysisService:
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
             raise MediaTooLarge(f"upload is {len(data):,} bytes (limit {limit:,})")
-        fmt = sniff_format(data[:64])
-        if fmt is None:
-            raise UnsupportedFormat(
-                f"not a supported image ({', '.join(IMAGE_FORMATS)}) "
-                f"or video ({', '.join(VIDEO_FORMATS)})"
-            )
-        kind = media_kind(fmt)
+        fmt, kind = identify(data[:64])
         sha256 = self.context.media.put(data)
         with self.context.database.session() as session:
             return create_analysis(

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emokognition.errors import EmokognitionError, NotFound, UnsupportedFormat
+from emokognition.errors import EmokognitionError, NotFound
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
 from emokognition.media.download import download
-from emokognition.media.sniff import IMAGE_FORMATS, VIDEO_FORMATS, media_kind, sniff_format
+from emokognition.media.sniff import identify, media_kind, sniff_format
 from emokognition.store import (
     Analysis,
     JobError,
@@ -148,14 +148,8 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
         timeout=settings.download_timeout,
         allow_private=settings.allow_private_urls,
     )
-    fmt = sniff_format(data[:64])
-    if fmt is None:
-        raise UnsupportedFormat(
-            f"the URL's content is not a supported format ({', '.join(IMAGE_FORMATS)}; "
-            f"video: {', '.join(VIDEO_FORMATS)})"
-        )
+    fmt, kind = identify(data[:64])
     sha256 = context.media.put(data)
-    kind = media_kind(fmt)
     with context.database.session() as session:
         attach_media(
             session=session,

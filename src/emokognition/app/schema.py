@@ -1,0 +1,59 @@
+"""The database's schema for the command line: migrate up or down, and say where it stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emokognition.config import Settings
+from emokognition.store import Database, head_revision, upgrade
+from emokognition.store.migrate import current_revision, downgrade
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """Where a database stands: its URL (password hidden), its revision and the newest."""
+
+    url: str
+    current: str | None
+    newest: str
+
+    def __str__(self) -> str:
+        return f"{self.url}: revision {self.current or 'none'} (newest {self.newest})"
+
+
+def migrate(settings: Settings, revision: str = "head") -> SchemaStatus:
+    """Migrate the configured database up to `revision` (safe from many processes at once)."""
+    database = Database(settings.database_url)
+    try:
+        upgrade(database, revision)
+        return _status(database)
+    finally:
+        database.dispose()
+
+
+def migrate_down(settings: Settings, revision: str) -> SchemaStatus:
+    """Migrate the configured database down to `revision` ("base" removes every table)."""
+    database = Database(settings.database_url)
+    try:
+        downgrade(database, revision)
+        return _status(database)
+    finally:
+        database.dispose()
+
+
+def schema_status(settings: Settings) -> SchemaStatus:
+    database = Database(settings.database_url)
+    try:
+        return _status(database)
+    finally:
+        database.dispose()
+
+
+def _status(database: Database) -> SchemaStatus:
+    with database.engine.connect() as connection:
+        current = current_revision(connection)
+    return SchemaStatus(
+        url=database.engine.url.render_as_string(hide_password=True),
+        current=current,
+        newest=head_revision(),
+    )
