@@ -50,12 +50,14 @@ MINI_XCEPTION = ClassifierModel(
 )
 EMONET32 = ClassifierModel(
     # Trained by tools/train_classifier.py on 40x40 crops of 48x48 faces (its `center()`);
-    # the file holds the temperature, so its softmax is already calibrated.
+    # the file holds the temperature, so its softmax is already calibrated. One thread runs
+    # chunks of 16 to 128 crops alike; two ran 64 (128 inputs with the mirror) ~15 % faster
+    # per face than 16 or 32.
     name="emonet32-fer2013",
     file="emonet32_fer2013.onnx",
     resize=48,
     crop=40,
-    max_batch=32,
+    max_batch=64,
 )
 # By name, in the order of `CLASSIFIERS` (which the settings validate against; tested).
 MODELS: dict[str, ClassifierModel] = {m.name: m for m in (MINI_XCEPTION, EMONET32)}
