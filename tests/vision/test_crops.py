@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from emokognition.vision.blazeface import BlazeFace
 from emokognition.vision.crops import Point, aligned_crop, eye_angle, face_crops
-from emokognition.vision.faces import Box
+from emokognition.vision.faces import Box, Detection
 from tests.shared import PHOTOS
 
 # The eye centres of obama_portrait.jpg, read off the photo: his right eye (image left) first.
@@ -66,6 +66,27 @@ def test_alignment_levels_a_turned_face(
     image, eyes = turned(portrait, (x + w / 2, y + h / 2), angle, EYES)
     (found,) = detector.detect(image)
     assert eye_angle(*eyes) == pytest.approx(-angle + eye_angle(*EYES), abs=1e-6)
+    reference = face_crops(gray(portrait), [upright.box])[0]
+    plain = face_crops(gray(image), [found.box])[0]
+    aligned = face_crops(gray(image), [found.box], keypoints=[eyes])[0]
+    assert difference(aligned, reference) < 0.7 * difference(plain, reference)
+
+
+@pytest.mark.skipif(
+    "keypoints" not in Detection.__dataclass_fields__,
+    reason="detections carry no keypoints yet (BlazeFace decodes only boxes)",
+)
+@pytest.mark.parametrize("angle", [20.0, -20.0])
+def test_blazeface_eyes_level_a_turned_face(
+    portrait: NDArray[np.uint8], detector: BlazeFace, angle: float
+) -> None:
+    """The same, with the eyes the detector gives instead of the ones read off the photo."""
+    (upright,) = detector.detect(portrait)
+    x, y, w, h = upright.box
+    image, _ = turned(portrait, (x + w / 2, y + h / 2), angle, EYES)
+    (found,) = detector.detect(image)
+    eyes = tuple(getattr(found, "keypoints", ()))[:2]
+    assert eye_angle(*eyes) == pytest.approx(-angle, abs=5.0)
     reference = face_crops(gray(portrait), [upright.box])[0]
     plain = face_crops(gray(image), [found.box])[0]
     aligned = face_crops(gray(image), [found.box], keypoints=[eyes])[0]
