@@ -27,10 +27,16 @@ from tests.shared import FER2013_PUBLICTEST, SAMPLE_PHOTO
 N = 300
 
 
+def publictest_ferplus() -> FerPlus:
+    ferplus = load_ferplus(FER2013_PUBLICTEST)
+    assert ferplus is not None
+    return ferplus
+
+
 @pytest.fixture(scope="module", params=["mini-xception-fer2013", "emonet32-fer2013"])
 def report(request: pytest.FixtureRequest) -> ClassifierReport:
     images, labels = load_fer2013(FER2013_PUBLICTEST)
-    ferplus = load_ferplus(FER2013_PUBLICTEST)
+    ferplus = publictest_ferplus()
     classifier = create_classifier(request.param)
     return evaluate_classifier(classifier, images[:N], labels[:N], ferplus=ferplus[:N])
 
@@ -58,7 +64,7 @@ def test_ferplus_fields_count_only_the_rows_that_have_them(report: ClassifierRep
 
 def test_agreement_is_top1_against_the_majority() -> None:
     images, labels = load_fer2013(FER2013_PUBLICTEST)
-    ferplus = load_ferplus(FER2013_PUBLICTEST)[:N]
+    ferplus = publictest_ferplus()[:N]
     classifier = create_classifier("mini-xception-fer2013")
     report = evaluate_classifier(classifier, images[:N], labels[:N], ferplus=ferplus)
     predicted = classifier.predict(images[:N]).argmax(axis=1)
@@ -105,7 +111,7 @@ def test_without_ferplus_the_fields_are_absent() -> None:
             create_classifier("emonet32-fer2013"),
             images[:50],
             labels[:50],
-            ferplus=load_ferplus(FER2013_PUBLICTEST)[:40],
+            ferplus=publictest_ferplus()[:40],
         )
 
 
@@ -160,8 +166,10 @@ def test_files_that_are_not_fer2013_arrays(tmp_path: Path) -> None:
     only_images = _npz(tmp_path / "images.npz", images=np.zeros((2, 48, 48), np.uint8))
     with pytest.raises(MediaError, match=r"lacks labels \(it has images\)"):
         load_fer2013(only_images)
-    with pytest.raises(MediaError, match="lacks ferplus_majority, ferplus_votes"):
-        load_ferplus(only_images)
+    assert load_ferplus(only_images) is None  # plain FER2013: no FER+ numbers
+    half = _npz(tmp_path / "half.npz", ferplus_majority=np.zeros(2, np.int8))
+    with pytest.raises(MediaError, match=r"lacks ferplus_votes \(it has ferplus_majority\)"):
+        load_ferplus(half)
     bad_labels = _npz(
         tmp_path / "bad.npz", images=np.zeros((2, 48, 48), np.uint8), labels=np.array([0, 9])
     )

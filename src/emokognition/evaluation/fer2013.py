@@ -136,13 +136,16 @@ def load_fer2013(path: Path) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     return images.astype(np.uint8, copy=False), labels
 
 
-def load_ferplus(path: Path) -> FerPlus:
-    """The FER+ majority and votes of a FER2013 .npz (`ferplus_majority`, `ferplus_votes`).
+def load_ferplus(path: Path) -> FerPlus | None:
+    """The FER+ majority and votes of a FER2013 .npz (`ferplus_majority`, `ferplus_votes`);
+    None when the file has neither (plain FER2013).
 
     Raises:
-        MediaError: The file is missing, is not an .npz, or lacks the FER+ arrays.
+        MediaError: The file is missing, is not an .npz, or has only one of the two arrays.
     """
-    arrays = _read(path, ("ferplus_majority", "ferplus_votes"))
+    arrays = _read(path, ("ferplus_majority", "ferplus_votes"), optional=True)
+    if not arrays:
+        return None
     try:
         return FerPlus(
             majority=arrays["ferplus_majority"].astype(np.int64),
@@ -152,7 +155,8 @@ def load_ferplus(path: Path) -> FerPlus:
         raise MediaError(f"{path}: {exc}") from exc
 
 
-def _read(path: Path, keys: tuple[str, ...]) -> dict[str, NDArray[Any]]:
+def _read(path: Path, keys: tuple[str, ...], *, optional: bool = False) -> dict[str, NDArray[Any]]:
+    """The arrays `keys` of an .npz; {} if `optional` and it has none of them."""
     if not path.is_file():
         raise MediaError(f"no such file: {path}")
     # np.load on anything else suggests allow_pickle, which must never be followed here.
@@ -161,6 +165,8 @@ def _read(path: Path, keys: tuple[str, ...]) -> dict[str, NDArray[Any]]:
     try:
         with np.load(path, allow_pickle=False) as data:
             missing = [key for key in keys if key not in data.files]
+            if optional and len(missing) == len(keys):
+                return {}
             if missing:
                 raise MediaError(
                     f"{path} lacks {', '.join(missing)} (it has {', '.join(data.files) or 'none'})"
