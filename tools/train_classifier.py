@@ -398,6 +398,7 @@ def export(
     """The best checkpoint by PublicTest, temperature-scaled, to ONNX; checked against PyTorch."""
     import onnxruntime as ort
 
+    out.mkdir(parents=True, exist_ok=True)
     net = EmotionNet(config.width, config.dropout)
     net.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
     net.eval()

@@ -13,7 +13,6 @@ from emokognition.video.decode import DecodedFrame
 from emokognition.video.plan import Plan
 from emokognition.video.results import FrameResult
 from emokognition.vision.analyzer import Analyzer
-from emokognition.vision.crops import face_crops
 from emokognition.vision.detectors import FaceDetector
 from emokognition.vision.faces import Detection, Face
 
@@ -44,9 +43,7 @@ def analyse_frames(analyzer: Analyzer, frames: Sequence[DecodedFrame]) -> list[F
     crops: list[NDArray[np.uint8]] = []
     for frame, found in zip(frames, detections, strict=True):
         if found:
-            gray = np.asarray(cv2.cvtColor(frame.pixels, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-            boxes = [d.box for d in found]
-            crops.append(face_crops(gray, boxes, margin=analyzer.crop_margin))
+            crops.append(analyzer.crops(frame.pixels, found))
     probabilities = (
         analyzer.classifier.predict(np.concatenate(crops))
         if crops

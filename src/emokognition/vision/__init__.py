@@ -2,7 +2,7 @@
 
 from emokognition.emotions import EMOTIONS
 from emokognition.vision.analyzer import Analyzer
-from emokognition.vision.classifier import EmotionClassifier
+from emokognition.vision.classifier import EmotionClassifier, create_classifier
 from emokognition.vision.detectors import FaceDetector, create_detector
 from emokognition.vision.faces import Detection, Face
 from emokognition.vision.results import ImageResult, ModelInfo
@@ -16,5 +16,6 @@ __all__ = [
     "FaceDetector",
     "ImageResult",
     "ModelInfo",
+    "create_classifier",
     "create_detector",
 ]

@@ -94,6 +94,14 @@ class Analyzer:
         )
         return ImageResult(media=image.info, model=self.model, faces=tuple(faces))
 
+    def crops(self, image_bgr: NDArray[np.uint8], detections: list[Detection]) -> NDArray[np.uint8]:
+        """The classifier's (N, H, W) gray crops of detected faces: square, with a margin, and
+        turned so the eyes are level where the detector gives eye keypoints (BlazeFace)."""
+        gray = np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        keypoints = [d.keypoints for d in detections] if self.align_crops else None
+        boxes = [d.box for d in detections]
+        return face_crops(gray, boxes, margin=self.crop_margin, keypoints=keypoints)
+
     def faces(self, image_bgr: NDArray[np.uint8]) -> list[Face]:
         """Detect and classify the faces of a (H, W, 3) uint8 BGR image."""
         return self.classify(image_bgr, self.detector.detect(image_bgr))
@@ -102,12 +110,7 @@ class Analyzer:
         """Classify already detected faces of a (H, W, 3) uint8 BGR image."""
         if not detections:
             return []
-        gray = np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-        # getattr: keypoints are optional on detections (BlazeFace's eyes, where it gives them).
-        keypoints = [getattr(d, "keypoints", ()) for d in detections] if self.align_crops else None
-        boxes = [d.box for d in detections]
-        crops = face_crops(gray, boxes, margin=self.crop_margin, keypoints=keypoints)
-        probabilities = self.classifier.predict(crops)
+        probabilities = self.classifier.predict(self.crops(image_bgr, detections))
         faces = [
             Face.from_probabilities(detection, probs)
             for detection, probs in zip(detections, probabilities, strict=True)

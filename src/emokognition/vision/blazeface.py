@@ -198,20 +198,23 @@ class BlazeFace:
         logits: NDArray[np.float32],
         anchors: NDArray[np.float32],
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Boxes (K, 4) as x0, y0, x1, y1 in input pixels, and their (K,) scores."""
+        """Boxes (K, 16) as x0, y0, x1, y1 then six keypoints (x, y) in input pixels, and
+        their (K,) scores."""
         raw = np.clip(logits[:, 0], -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT)
         keep = raw > np.log(self.min_score / (1.0 - self.min_score))
         scores = (1.0 / (1.0 + np.exp(-raw[keep]))).astype(np.float32)
-        reg = regressors[keep, :4]
+        reg = regressors[keep]
         centre = reg[:, :2] + anchors[keep]
         half = reg[:, 2:4] / 2.0
-        boxes = np.concatenate([centre - half, centre + half], axis=1).astype(np.float32)
+        points = reg[:, 4:16] + np.tile(anchors[keep], 6)
+        boxes = np.concatenate([centre - half, centre + half, points], axis=1).astype(np.float32)
         valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
         return boxes[valid], scores[valid]
 
 
 def _offset(window: _Window) -> NDArray[np.float32]:
-    return np.array([window.x, window.y, window.x, window.y], dtype=np.float32)
+    """The window's corner for each x, y column of a decoded row (box corners, keypoints)."""
+    return np.tile(np.array([window.x, window.y], dtype=np.float32), 8)
 
 
 def _aligned(length: int) -> int:
@@ -233,11 +236,11 @@ def weighted_nms(
     becomes their score-weighted mean, keeping the best score.
 
     Args:
-        boxes: (K, 4) x0, y0, x1, y1.
+        boxes: (K, C) x0, y0, x1, y1, then columns averaged alike (keypoints).
         scores: (K,) confidences.
 
     Returns:
-        (M, 4) merged boxes and (M,) scores, best first.
+        (M, C) merged rows and (M,) scores, best first.
     """
     order = np.argsort(-scores, kind="stable")
     boxes, scores = boxes[order], scores[order]
@@ -250,7 +253,7 @@ def weighted_nms(
         out_scores.append(scores[0])
         boxes, scores = boxes[~overlap], scores[~overlap]
     if not out_boxes:
-        return np.empty((0, 4), dtype=np.float32), np.empty((0,), dtype=np.float32)
+        return np.empty((0, boxes.shape[1]), np.float32), np.empty((0,), dtype=np.float32)
     return np.array(out_boxes, dtype=np.float32), np.array(out_scores, dtype=np.float32)
 
 
@@ -258,9 +261,11 @@ def _to_detections(
     boxes: NDArray[np.float32], scores: NDArray[np.float32], width: int, height: int
 ) -> list[Detection]:
     out = []
-    for (x0, y0, x1, y1), score in zip(boxes.tolist(), scores.tolist(), strict=True):
-        x0, y0 = max(x0, 0.0), max(y0, 0.0)
-        x1, y1 = min(x1, float(width)), min(y1, float(height))
+    for row, score in zip(boxes.tolist(), scores.tolist(), strict=True):
+        x0, y0 = max(row[0], 0.0), max(row[1], 0.0)
+        x1, y1 = min(row[2], float(width)), min(row[3], float(height))
+        points = tuple((row[i], row[i + 1]) for i in range(4, len(row), 2))
         if x1 - x0 >= 1 and y1 - y0 >= 1:
-            out.append(Detection(box=(x0, y0, x1 - x0, y1 - y0), score=min(float(score), 1.0)))
+            box = (x0, y0, x1 - x0, y1 - y0)
+            out.append(Detection(box=box, score=min(float(score), 1.0), keypoints=points))
     return out

@@ -22,12 +22,18 @@ class Detection:
     Attributes:
         box: (x, y, w, h) in pixels of the analysed image, floats, w and h > 0.
         score: Detector confidence in [0, 1].
+        keypoints: (x, y) landmarks in the same pixels, () when the detector gives none.
+            BlazeFace's six, in MediaPipe's order: the person's right eye, left eye, nose
+            tip, mouth centre, right ear tragion, left ear tragion.
     """
 
     box: Box
     score: float
+    keypoints: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
+        if any(len(point) != 2 for point in self.keypoints):
+            raise ValueError(f"keypoints must be (x, y) pairs, got {self.keypoints}")
         if len(self.box) != 4:
             raise ValueError(f"box must have 4 values (x, y, w, h), got {len(self.box)}")
         if self.box[2] <= 0 or self.box[3] <= 0:

@@ -59,8 +59,8 @@ class AnalyzerRegistry:
         """The analyzer for a detector and a classifier name (None: the configured default).
 
         Raises:
-            ValueError: Unknown detector name.
-            ModelError: Unknown classifier, or a model file is missing or broken.
+            ValueError: Unknown detector or classifier name.
+            ModelError: A model file is missing or broken.
         """
         detector = detector or self.settings.detector
         classifier = classifier or self.settings.classifier
