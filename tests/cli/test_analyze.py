@@ -109,6 +109,31 @@ def test_eval_fer2013_without_the_mirror(capsys: pytest.CaptureFixture[str]) -> 
     assert confusion["--mirror"] != confusion["--no-mirror"]
 
 
+@pytest.mark.parametrize("classifier", ["mini-xception-fer2013", "emonet32-fer2013"])
+def test_eval_fer2013_names_the_classifier_and_its_calibration(
+    capsys: pytest.CaptureFixture[str], classifier: str
+) -> None:
+    args = ("eval", "fer2013", str(FER2013_PUBLICTEST), "--limit", "400", "-c", classifier)
+    code, out, _ = _run(capsys, *args)
+    assert code == 0 and out.startswith(f"{classifier} on 400 crops") and "ECE" in out
+    assert "FER+ majority agreement" in out and "cross-entropy against the FER+ votes" in out
+    code, out, _ = _run(capsys, *args, "-f", "json")
+    report = json.loads(out)
+    assert report["classifier"] == classifier and 0 <= report["ece"] < 0.2
+    assert 0.4 < report["ferplus"]["agreement"] <= 1.0
+
+
+def test_eval_pipeline_pastes_faces_upright_and_turned(capsys: pytest.CaptureFixture[str]) -> None:
+    background = str(PHOTOS / "horses_noface.jpg")
+    args = ("eval", "pipeline", str(FER2013_PUBLICTEST), "--limit", "24", "--background")
+    code, out, _ = _run(capsys, *args, background, "-f", "json")
+    assert code == 0, out
+    cells = {(c["rotated"], c["aligned"]): c for c in json.loads(out)["cells"]}
+    assert set(cells) == {(r, a) for r in (False, True) for a in (False, True)}
+    assert all(c["faces"] == 24 and 0 < c["found"] <= 24 for c in cells.values())
+    assert all(0 <= c["correct"] <= c["found"] for c in cells.values())
+
+
 def test_eval_faces(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "eval", "faces", str(PHOTOS), "-f", "json")
     assert code == 0

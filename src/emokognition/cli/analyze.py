@@ -132,7 +132,8 @@ def _analyze(
         if isinstance(media, EmokognitionError):
             raise media
         if media.kind == "video":
-            return Outcome(name, _analyze_video(name, media.source, args, many), None)
+            video = _analyze_video(name, media.source, args, many, analyzer.settings)
+            return Outcome(name, video, None)
         result = analyzer.analyze(media.source)
         if args.annotate:
             target = _output(args.annotate, name, ".jpg", many)
@@ -142,7 +143,9 @@ def _analyze(
     return Outcome(name, result.to_dict(), None)
 
 
-def _analyze_video(name: str, source: str | bytes, args: argparse.Namespace, many: bool) -> Any:
+def _analyze_video(
+    name: str, source: str | bytes, args: argparse.Namespace, many: bool, settings: Settings
+) -> Any:
     from emokognition.video import VideoOptions, analyze_video
 
     options = VideoOptions(
@@ -155,7 +158,11 @@ def _analyze_video(name: str, source: str | bytes, args: argparse.Namespace, man
     )
     with frame_progress(show=not args.quiet and len(args.inputs) == 1) as progress:
         result = analyze_video(
-            source, options, detector=args.detector, progress=progress("analysing")
+            source,
+            options,
+            detector=args.detector,
+            settings=settings,
+            progress=progress("analysing"),
         )
         if args.annotate:
             from emokognition.video.annotate import write_annotated

@@ -74,12 +74,13 @@ def _float(text: str) -> float:
 
 
 def photo_settings(args: argparse.Namespace) -> Settings:
-    """The settings with the command line's `--tiles` and `--detect-size`, when given."""
+    """The settings with the command line's `--tiles`, `--detect-size` and `--classifier`,
+    where the command has them and they were given."""
     from emokognition.config import get_settings
 
     update = {
         name: value
-        for name, value in (("tiles", args.tiles), ("detect_size", args.detect_size))
-        if value is not None
+        for name in ("tiles", "detect_size", "classifier")
+        if (value := getattr(args, name, None)) is not None
     }
     return get_settings().model_copy(update=update)

@@ -114,12 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_CLASSIFIER_HELP = "the emotion classifier (default: EMOKOGNITION_CLASSIFIER)"
+
+
+def _classifier_option(parser: argparse.ArgumentParser) -> None:
+    from emokognition.config import CLASSIFIERS
+
+    parser.add_argument(
+        "-c", "--classifier", choices=CLASSIFIERS, default=None, help=_CLASSIFIER_HELP
+    )
+
+
 def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     from emokognition.config import DETECTORS
 
     analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
     analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
     analyze.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    _classifier_option(analyze)
     analyze.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
     analyze.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
     analyze.add_argument(
@@ -157,7 +169,8 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
     targets = evaluate.add_subparsers(required=True, metavar="DATASET")
     fer = targets.add_parser("fer2013", help="classifier accuracy on a FER2013 .npz")
     fer.add_argument("path", type=Path)
-    fer.add_argument("--limit", type=int, default=None, help="first N rows only")
+    fer.add_argument("--limit", type=positive_int, default=None, help="first N rows only")
+    _classifier_option(fer)
     fer.add_argument(
         "--mirror",
         action=argparse.BooleanOptionalAction,
@@ -166,6 +179,23 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
     )
     fer.add_argument("-f", "--format", choices=("table", "json"), default="table")
     fer.set_defaults(run=_command("eval", "run_fer2013"))
+    pipeline = targets.add_parser(
+        "pipeline",
+        help="the whole Analyzer on FER2013 faces pasted into a photo, upright and rotated",
+    )
+    pipeline.add_argument("path", type=Path, help="a FER2013 .npz")
+    pipeline.add_argument(
+        "--background",
+        type=Path,
+        default=Path("../shared/data/photos/horses_noface.jpg"),
+        help="a photo without faces to paste them into",
+    )
+    pipeline.add_argument("--limit", type=positive_int, default=None, help="first N faces only")
+    pipeline.add_argument("--max-angle", type=non_negative_float, default=25.0)
+    pipeline.add_argument("--seed", type=int, default=0)
+    _classifier_option(pipeline)
+    pipeline.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    pipeline.set_defaults(run=_command("eval", "run_pipeline"))
     faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
     faces.add_argument("path", type=Path)
     faces.add_argument("-d", "--detector", choices=DETECTORS, default=None)
@@ -181,10 +211,12 @@ def _service_commands(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-format", choices=("text", "json"), default="text")
+    serve.add_argument("--classifier", default=None, help=_CLASSIFIER_HELP)
     serve.set_defaults(run=_command("serve", "run_serve"))
     worker = commands.add_parser("worker", help="run a Celery worker (EMOKOGNITION_JOBS=celery)")
     worker.add_argument("-c", "--concurrency", type=positive_int, default=os.cpu_count() or 1)
     worker.add_argument("--log-format", choices=("text", "json"), default="text")
+    worker.add_argument("--classifier", default=None, help=_CLASSIFIER_HELP)
     worker.set_defaults(run=_command("serve", "run_worker"))
     db = commands.add_parser("db", help="database migrations (applied at start anyway)")
     actions = db.add_subparsers(required=True, metavar="ACTION")
