@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from emokognition.config import Settings
@@ -23,28 +25,28 @@ class SchemaStatus:
 
 def migrate(settings: Settings, revision: str = "head") -> SchemaStatus:
     """Migrate the configured database up to `revision` (safe from many processes at once)."""
-    database = Database(settings.database_url)
-    try:
+    with _database(settings) as database:
         upgrade(database, revision)
         return _status(database)
-    finally:
-        database.dispose()
 
 
 def migrate_down(settings: Settings, revision: str) -> SchemaStatus:
     """Migrate the configured database down to `revision` ("base" removes every table)."""
-    database = Database(settings.database_url)
-    try:
+    with _database(settings) as database:
         downgrade(database, revision)
         return _status(database)
-    finally:
-        database.dispose()
 
 
 def schema_status(settings: Settings) -> SchemaStatus:
+    with _database(settings) as database:
+        return _status(database)
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
     database = Database(settings.database_url)
     try:
-        return _status(database)
+        yield database
     finally:
         database.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -33,11 +34,7 @@ def run_fer2013(args: argparse.Namespace) -> int:
     mirror = settings.mirror if args.mirror is None else args.mirror
     classifier = create_classifier(args.classifier or settings.classifier, flip=mirror)
     report = evaluate_classifier(classifier, images, labels, ferplus=ferplus)
-    if args.format == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
-        return 0
-    sys.stdout.write("\n".join(format_classifier_report(report)) + "\n")
-    return 0
+    return _write(args.format, report.to_dict(), format_classifier_report(report))
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
@@ -57,10 +54,13 @@ def run_pipeline(args: argparse.Namespace) -> int:
         max_angle=args.max_angle,
         seed=args.seed,
     )
-    if args.format == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
-        return 0
-    sys.stdout.write("\n".join(format_pipeline_report(report)) + "\n")
+    return _write(args.format, report.to_dict(), format_pipeline_report(report))
+
+
+def _write(fmt: str, data: dict[str, Any], lines: list[str]) -> int:
+    """A report as JSON or as its text lines, on stdout."""
+    text = json.dumps(data, indent=2) if fmt == "json" else "\n".join(lines)
+    sys.stdout.write(text + "\n")
     return 0
 
 
