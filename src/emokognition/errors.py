@@ -27,6 +27,10 @@ so one handler for the base class maps them all.
 
 from __future__ import annotations
 
+import re
+
+_OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
 
 class EmokognitionError(Exception):
     """Base class: a failure that emokognition detected and can explain."""
@@ -35,6 +39,9 @@ class EmokognitionError(Exception):
     status = 500
 
     def __init__(self, message: str) -> None:
+        # Messages reach API clients: a library's repr of an object (Pillow's
+        # "<_io.BytesIO object at 0x7f...>") tells them nothing and leaks a heap address.
+        message = _OBJECT_REPR.sub("", message).rstrip(" :")
         super().__init__(message)
         self.message = message
 

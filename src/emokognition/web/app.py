@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.concurrency import run_in_threadpool
@@ -72,4 +75,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", static, name="static")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + _BODY_OVERHEAD)
     app.add_middleware(AccessLog, metrics=HttpMetrics(registry))
+    if not settings.api_tokens:
+        app.openapi = partial(_without_auth, app)  # type: ignore[method-assign]
     return app
+
+
+def _without_auth(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document of a service without tokens: no call needs a bearer token, so
+    none is declared (clients and fuzzers would send one for nothing)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        schema.get("components", {}).pop("securitySchemes", None)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.pop("security", None)
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from emokognition.errors import EmokognitionError, Unauthorized, Unavailable
 from emokognition.web.pages.routing import error_page
@@ -25,6 +26,9 @@ _HTTP_CODES = {
     413: "media_too_large",
     415: "unsupported_format",
 }
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def error_response(
@@ -64,7 +68,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if _wants_page(request):  # a person who followed a bad link gets a page, not JSON
         return error_page(request, exc.status_code, str(exc.detail))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return error_response(exc.status_code, code, str(exc.detail), headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path: Starlette names only the first route's
+    (GET for /api/v1/analyses/{id}, whose DELETE is another route)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def _wants_page(request: Request) -> bool:

@@ -80,7 +80,7 @@ class PostList(BaseModel):
 
 Source = Annotated[str | None, Query(max_length=64, description="twitter, mastodon; all if absent")]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/posts", summary="Recorded post pictures", dependencies=[ReadAccess])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from emokognition.errors import RequestError
 from emokognition.web.deps import ServiceDep
@@ -15,17 +16,34 @@ from emokognition.web.security import ReadAccess
 router = APIRouter(tags=["stats"])
 
 
+def _not_a_number(value: object) -> object:
+    """Pydantic takes a bare number for a Unix time (`until=0.5` is 1970); in a query string
+    nobody means that, so a moment must be written as ISO 8601."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError(f"give an ISO 8601 date or time (2026-01-31), not a number: {value!r}")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
+
+
 @router.get(
     "/stats",
     summary="Faces by main and alternative emotion",
     dependencies=[ReadAccess],
-    responses=error_responses(400),
+    responses=error_responses(400, 422),
 )
 def get_stats(
     service: ServiceDep,
     source: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601; UTC when naive.")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601, exclusive.")] = None,
+    since: Annotated[
+        Moment | None, Query(description="ISO 8601 date or time; UTC when naive.")
+    ] = None,
+    until: Annotated[Moment | None, Query(description="ISO 8601, exclusive.")] = None,
     classifier: Annotated[
         str | None, Query(max_length=64, description="Only faces of this classifier.")
     ] = None,
