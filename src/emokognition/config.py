@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_pixels: PositiveInt = 50_000_000
     max_download_bytes: PositiveInt = 50 * 1024 * 1024
     download_timeout: PositiveFloat = 20.0
+    # Seconds for a whole URL download (connects, redirects, every byte): the timeout above is
+    # per read, and a server sending a byte a second would meet it for hours.
+    download_deadline: PositiveFloat = 60.0
     allow_private_urls: bool = False
     # ONNX Runtime threads per session; 0 lets it use every core.
     threads: int = 0

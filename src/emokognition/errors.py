@@ -10,6 +10,7 @@ EmokognitionError            code "error",             HTTP 500
 ├── SourceError              code "source_error",      HTTP 502
 │   ├── ForbiddenURL         code "forbidden_url",     HTTP 400
 │   ├── DownloadError        code "download_failed",   HTTP 502
+│   │   └── UnknownHost      code "unknown_host",      HTTP 422
 │   ├── SourceAuthError      code "source_unauthorized", HTTP 502
 │   └── SourceAPIError       code "source_api_error",  HTTP 502
 ├── ModelError               code "model_error",       HTTP 500
@@ -107,6 +108,13 @@ class DownloadError(SourceError):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class UnknownHost(DownloadError):
+    """The URL's host name does not exist: the URL's mistake, not a failure to fetch."""
+
+    code = "unknown_host"
+    status = 422
 
 
 class SourceAuthError(SourceError):

@@ -146,6 +146,7 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
         job.url,
         max_bytes=settings.max_download_bytes,
         timeout=settings.download_timeout,
+        deadline=settings.download_deadline,
         allow_private=settings.allow_private_urls,
     )
     fmt, kind = identify(data[:64])

@@ -50,6 +50,7 @@ def read_bytes(source: str | os.PathLike[str] | bytes, settings: Settings) -> by
             source,
             max_bytes=settings.max_download_bytes,
             timeout=settings.download_timeout,
+            deadline=settings.download_deadline,
             allow_private=settings.allow_private_urls,
         )
     path = Path(source)

@@ -202,6 +202,7 @@ class Daemon:
                     url,
                     max_bytes=self.settings.max_download_bytes,
                     timeout=self.settings.download_timeout,
+                    deadline=self.settings.download_deadline,
                     allow_private=self.settings.allow_private_urls
                     or (self.settings.allow_private_api_media and trusted),
                 )
