@@ -168,6 +168,11 @@ def _missing_includes(fake: FakeApis) -> None:
     fake.drop_includes = True
 
 
+def _malformed_url(fake: FakeApis) -> None:
+    fake.add_tweet(301, "bad", [("bad", "photo", "face.jpg")])
+    fake.media["bad"]["url"] = "http://[::1/face.jpg"
+
+
 def _media(name: str | None, kind: str = "photo") -> Callable[[FakeApis], None]:
     def script(fake: FakeApis) -> None:
         fake.add_tweet(301, "bad", [("bad", kind, name)])
@@ -183,8 +188,9 @@ def _media(name: str | None, kind: str = "photo") -> Callable[[FakeApis], None]:
         (_media("text.txt"), "photo is not an image"),
         (_media("huge.jpg"), "bytes (limit 1,000,000)"),
         (_media(None, kind="video"), "video without preview_image_url"),
+        (_malformed_url, "malformed URL"),
     ],
-    ids=["missing-includes", "media-404", "not-an-image", "oversized", "no-preview"],
+    ids=["missing-includes", "media-404", "not-an-image", "oversized", "no-preview", "bad-url"],
 )
 def test_malformed_mentions_are_skipped_with_a_reason(
     fake: FakeApis,

@@ -194,7 +194,7 @@ class Daemon:
         """The picture's bytes; a media host that fails for a moment is tried again with
         backoff (`bot_tries`), one that keeps failing skips the picture rather than block."""
         url = media.url or ""
-        trusted = urlsplit(url).hostname in self.source.api_hosts
+        trusted = _host(url) in self.source.api_hosts
         policy = RetryPolicy.from_settings(self.settings)
         for attempt in range(1, policy.tries + 1):
             try:
@@ -227,6 +227,14 @@ class Daemon:
 
     def _save_cursor(self, value: str) -> None:
         self.ledger.save_cursor(self.source.name, self.source.account, value)
+
+
+def _host(url: str) -> str | None:
+    """The URL's host; None for one too malformed to have one (the download refuses it)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _transient(exc: SourceAPIError) -> bool:
