@@ -294,7 +294,9 @@ def resume_schedule(
     return schedule
 
 
-def train(config: Config, device: str, cache: Path, out: Path) -> None:
+def train(
+    config: Config, device: str, cache: Path, out: Path, *, stop_after: int | None = None
+) -> None:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
     run_dir = cache / config.key()
@@ -337,7 +339,7 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
     (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     autocast = device == "cpu"
 
-    for epoch in range(start_epoch, config.epochs):
+    for epoch in range(start_epoch, min(config.epochs, stop_after or config.epochs)):
         net.train()
         order = torch.randperm(len(images), generator=generator)
         progress = Progress(steps, f"epoch {epoch + 1}/{config.epochs}")
@@ -390,6 +392,9 @@ def train(config: Config, device: str, cache: Path, out: Path) -> None:
         (run_dir / "last.tmp").replace(checkpoint)
         (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
 
+    if stop_after is not None and stop_after < config.epochs:
+        print(f"stopped after epoch {stop_after} of {config.epochs} (resumable)")
+        return
     export(config, run_dir, out, test_images, test_labels)
 
 
@@ -466,6 +471,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "train")
     parser.add_argument("--export-only", action="store_true", help="export the best checkpoint")
     parser.add_argument(
+        "--stop-after", type=int, default=None, help="stop (resumably) after this epoch"
+    )
+    parser.add_argument(
         "--ship",
         action="store_true",
         help="then copy the model into the package and its reference outputs into the tests",
@@ -486,7 +494,7 @@ def main() -> None:
             config, args.cache / config.key(), args.out, torch.from_numpy(test["images"]), labels
         )
     else:
-        train(config, args.device, args.cache, args.out)
+        train(config, args.device, args.cache, args.out, stop_after=args.stop_after)
     if args.ship:
         ship(config, args.out)
 

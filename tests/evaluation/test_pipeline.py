@@ -42,7 +42,7 @@ def report(analyzer: Analyzer, faces: Faces) -> PipelineReport:
 
 
 def test_four_conditions_on_the_same_faces(report: PipelineReport) -> None:
-    assert (report.detector, report.classifier) == ("blazeface", "mini-xception-fer2013")
+    assert (report.detector, report.classifier) == ("blazeface", "emonet32-fer2013")
     assert [(c.rotated, c.aligned) for c in report.cells] == [
         (False, False),
         (False, True),
@@ -71,7 +71,7 @@ def test_report_is_json_and_text(report: PipelineReport) -> None:
     assert out["face_size"] == 160 and out["max_angle"] == 25.0 and out["iou"] == 0.4
     assert len(out["cells"]) == 4 and out["cells"][0]["faces"] == LIMIT
     lines = format_pipeline_report(report)
-    assert len(lines) == 7 and lines[0].startswith("blazeface + mini-xception-fer2013")
+    assert len(lines) == 7 and lines[0].startswith("blazeface + emonet32-fer2013")
     assert lines[1].startswith(f"upright plain  : found {report.cells[0].found}/{LIMIT} (")
     assert lines[-1].startswith("aligned crops: rotation costs ")
 
@@ -83,9 +83,11 @@ def test_seeded_and_leaves_the_analyzer_alone(
     again = evaluate_pipeline(analyzer, *faces, BACKGROUND, limit=LIMIT)
     assert again == report
     assert analyzer.align_crops == align
-    other = evaluate_pipeline(analyzer, *faces, BACKGROUND, limit=LIMIT, seed=1)
-    assert other.cell(rotated=False, aligned=False) == report.cell(rotated=False, aligned=False)
-    assert other.cells[2:] != report.cells[2:]  # other angles, other faces found
+    # Another seed turns the faces by other angles; the upright scenes do not depend on it.
+    others = [evaluate_pipeline(analyzer, *faces, BACKGROUND, limit=LIMIT, seed=s) for s in (1, 2)]
+    for other in others:
+        assert other.cell(rotated=False, aligned=False) == report.cell(rotated=False, aligned=False)
+    assert any(other.cells[2:] != report.cells[2:] for other in others)
 
 
 def test_other_detectors_and_classifiers(faces: Faces) -> None:

@@ -27,7 +27,7 @@ def test_result_follows_the_contract(analyzer: Analyzer) -> None:
     assert list(result) == ["media", "model", "faces", "summary"]
     assert result["media"]["kind"] == "image"
     assert (result["media"]["width"], result["media"]["height"]) == (500, 375)
-    assert result["model"] == {"detector": "blazeface", "classifier": "mini-xception-fer2013"}
+    assert result["model"] == {"detector": "blazeface", "classifier": "emonet32-fer2013"}
     assert len(result["faces"]) == 3
     for face in result["faces"]:
         assert all(isinstance(v, int) for v in face["box"])

@@ -65,7 +65,7 @@ def test_probabilities_and_accuracy(classifier: EmotionClassifier, sample: Sampl
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
     assert (probs >= 0).all()
     # Far above the majority class (happy, 25 %); the exact outputs are pinned elsewhere.
-    assert float((probs.argmax(axis=1) == labels).mean()) > 0.45
+    assert float((probs.argmax(axis=1) == labels).mean()) > 0.6
 
 
 def test_batches_give_the_same_answer_as_single_crops(
