@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from emokognition.cli.options import photo_settings
 from emokognition.config import get_settings
+
+if TYPE_CHECKING:
+    from emokognition.evaluation.detection import DetectionReport
 
 
 def run_fer2013(args: argparse.Namespace) -> int:
@@ -65,32 +68,91 @@ def _write(fmt: str, data: dict[str, Any], lines: list[str]) -> int:
 
 
 def run_faces(args: argparse.Namespace) -> int:
-    """The detector's precision and recall on DIR/faces.json."""
-    from emokognition.evaluation import evaluate_detector
+    """Each detector's precision, recall by face size and speed on DIR/faces.json (and on
+    crowd pictures made from those photos): one detector's per-picture tables, or a
+    comparison table of several."""
+    from emokognition.evaluation.crowd import crowd_set
+    from emokognition.evaluation.detection import evaluate_images, load_labelled
     from emokognition.vision.detectors import create_detector
 
     settings = photo_settings(args)
-    detector = create_detector(
-        args.detector or settings.detector,
-        threads=settings.threads,
-        tiles=settings.tiles,
-        size=settings.detect_size,
-    )
-    report = evaluate_detector(detector, args.path, settings, iou=args.iou)
-    if args.format == "json":
-        sys.stdout.write(
-            json.dumps({"detector": detector.name, **report.to_dict()}, indent=2) + "\n"
+    min_face = settings.min_face if args.min_face is None else args.min_face
+    photos = load_labelled(args.path, settings)
+    sets = {"photos": photos, **({"crowd": crowd_set(photos)} if args.crowd else {})}
+    results: list[tuple[str, dict[str, DetectionReport]]] = []
+    for name in dict.fromkeys(args.detector or [settings.detector]):
+        detector = create_detector(
+            name,
+            threads=settings.threads,
+            tiles=settings.tiles,
+            size=settings.detect_size,
+            min_face=min_face,
         )
+        reports = {
+            label: evaluate_images(detector, images, iou=args.iou) for label, images in sets.items()
+        }
+        results.append((detector.name, reports))
+    if args.format == "json":
+        entries = [
+            {
+                "detector": name,
+                **reports["photos"].to_dict(),
+                **({"crowd": reports["crowd"].to_dict()} if "crowd" in reports else {}),
+            }
+            for name, reports in results
+        ]
+        data = entries[0] if len(entries) == 1 else {"detectors": entries}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return 0
-    console = Console(highlight=False)
-    table = Table(title=f"{detector.name} at IoU >= {args.iou}", title_justify="left")
-    for column in ("file", "labelled", "found", "matched"):
+    # A comparison table is wider than the 80 columns rich assumes off a terminal.
+    console = Console(highlight=False, width=max(Console().width, 112))
+    if len(results) == 1:
+        name, reports = results[0]
+        for label, report in reports.items():
+            _print_files(console, f"{name} on the {label} at IoU >= {args.iou}", report)
+    else:
+        _print_comparison(console, results, args.iou)
+    return 0
+
+
+def _print_files(console: Console, title: str, report: DetectionReport) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("file", "labelled", "found", "matched", "ms"):
         table.add_column(column)
     for f in report.files:
-        table.add_row(f.file, str(f.truth), str(f.found), str(f.matched))
+        table.add_row(f.file, str(f.truth), str(f.found), str(f.matched), f"{f.seconds * 1e3:.0f}")
     console.print(table)
-    console.print(
-        f"precision {report.precision:.3f}, recall {report.recall:.3f}, "
-        f"faces on no-face photos {report.faces_on_empty}"
+    sizes = ", ".join(
+        f"{s.name} {s.matched}/{s.truth}" + ("" if s.recall is None else f" ({s.recall:.3f})")
+        for s in report.sizes
     )
-    return 0
+    console.print(
+        f"precision {report.precision:.3f}, recall {report.recall:.3f} ({sizes}), "
+        f"faces on no-face photos {report.faces_on_empty}, "
+        f"{report.faces_per_second:,.0f} faces/s"
+    )
+
+
+def _print_comparison(
+    console: Console, results: list[tuple[str, dict[str, DetectionReport]]], iou: float
+) -> None:
+    table = Table(title=f"detectors at IoU >= {iou}", title_justify="left")
+    columns = ("detector", "set", "recall", "<32 px", "32-96", ">=96", "precision")
+    for column in (*columns, "no-face", "ms/pic", "faces/s"):
+        table.add_column(column, justify="left" if column in ("detector", "set") else "right")
+    for name, reports in results:
+        for label, report in reports.items():
+            table.add_row(
+                name,
+                label,
+                f"{report.recall:.3f}",
+                *("-" if s.recall is None else f"{s.recall:.3f}" for s in report.sizes),
+                f"{report.precision:.3f}",
+                str(report.faces_on_empty),
+                f"{report.seconds * 1e3 / max(len(report.files), 1):.0f}",
+                f"{report.faces_per_second:,.0f}",
+            )
+    console.print(table)
+    for label, report in results[0][1].items():
+        counts = ", ".join(f"{s.name} {s.truth}" for s in report.sizes)
+        console.print(f"{label}: {len(report.files)} pictures, faces by size: {counts}")

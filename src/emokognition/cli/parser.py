@@ -196,11 +196,37 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
     _classifier_option(pipeline)
     pipeline.add_argument("-f", "--format", choices=("table", "json"), default="table")
     pipeline.set_defaults(run=_command("eval", "run_pipeline"))
-    faces = targets.add_parser("faces", help="detector precision/recall on DIR/faces.json")
+    faces = targets.add_parser(
+        "faces", help="detector precision/recall, by face size, on DIR/faces.json (and crowds)"
+    )
     faces.add_argument("path", type=Path)
-    faces.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    faces.add_argument(
+        "-d",
+        "--detector",
+        choices=DETECTORS,
+        action="append",
+        default=None,
+        help="repeat to compare detectors (default: EMOKOGNITION_DETECTOR)",
+    )
+    faces.add_argument(
+        "--crowd",
+        action="store_true",
+        help="also crowd pictures made from DIR's photos (3000x2000, faces of 16 px and up)",
+    )
+    faces.add_argument(
+        "--min-face",
+        type=non_negative_int,
+        default=None,
+        help="BlazeFace's smallest face, pixels; 0: one pass (default: EMOKOGNITION_MIN_FACE)",
+    )
     faces.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
-    faces.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
+    faces.add_argument(
+        "--detect-size",
+        type=non_negative_int,
+        default=None,
+        help="BlazeFace's single input, longer side in pixels, instead of the pyramid "
+        "(default: EMOKOGNITION_DETECT_SIZE)",
+    )
     faces.add_argument("--iou", type=float, default=0.4)
     faces.add_argument("-f", "--format", choices=("table", "json"), default="table")
     faces.set_defaults(run=_command("eval", "run_faces"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
@@ -11,6 +12,9 @@ from numpy.typing import NDArray
 from emokognition.vision.boxes import iou_one_to_many
 from emokognition.vision.faces import Detection
 from emokognition.vision.runtime import OnnxModel
+from emokognition.vision.windows import Level, Plan, plan_levels, tile_grid
+
+logger = logging.getLogger(__name__)
 
 # Scores are clipped before the sigmoid, as MediaPipe does, so exp() cannot overflow.
 _RAW_SCORE_LIMIT = 80.0
@@ -50,10 +54,24 @@ class SsdSpec:
 SHORT_RANGE = SsdSpec(input_size=128, strides=(8, 16, 16, 16), anchors_per_cell=2)
 FULL_RANGE = SsdSpec(input_size=192, strides=(4,), anchors_per_cell=1)
 
+# File, anchors, and the smallest face side (input pixels) found reliably: full range finds
+# ~92 % of the shared photos' faces pasted at 20 px, 80 % at 16, and as many of a 16-40 px
+# crowd at 20 as at 24 (short range does at 16 px, but scaled up it sees faces in textures).
 _VARIANTS = {
-    "short": ("blazeface_short.onnx", SHORT_RANGE),
-    "full": ("blazeface_full.onnx", FULL_RANGE),
+    "short": ("blazeface_short.onnx", SHORT_RANGE, 16.0),
+    "full": ("blazeface_full.onnx", FULL_RANGE, 20.0),
 }
+
+# The finest pyramid level's input pixels at most: a 3000x2000 photo for 16 px faces needs
+# 9.4 M; above this the level shrinks and a warning names the face size still found.
+MAX_INPUT_PIXELS = 12_000_000
+# Pyramid levels are cut into tiles of at most this side (input pixels), overlapping by more
+# than the largest face a level is responsible for (~4x its smallest), and one model run takes
+# at most this many input pixels: that bounds memory (ONNX Runtime keeps every layer's output
+# for the whole batch); smaller tiles were not faster per pixel (2 cores).
+_TILE = 1024
+_TILE_OVERLAP = 128
+_RUN_PIXELS = 2_100_000
 
 
 # Every SAME padding of the models stays as at the trained size when the input's sides are
@@ -74,23 +92,28 @@ class _Window:
 class BlazeFace:
     """BlazeFace face detector.
 
-    The whole image is scaled so that its longer side is `size` input pixels, and padded to
-    multiples of 32 (the models are fully convolutional, so a 16:9 photo costs 192x128, not
-    192x192). With `tiles`, large images are also cut into overlapping square tiles at the
-    trained size, so that faces too small for the whole-image pass are still found; all
-    detections are merged by weighted NMS.
+    With `min_face` (and no `size`) each picture is searched at a pyramid of scales
+    (`vision.windows`): the finest brings faces of `min_face` picture pixels up to the ~20 input
+    pixels the model needs, the coarsest is the trained size for faces as large as the picture;
+    levels too big for one model run are cut into overlapping tiles. A 640x480 photo costs a
+    little more than one 800 px pass, a 3000x2000 one about a 3750x2500 pass.
 
-    On ../shared/data/photos the default pass (192) has recall 0.95 and precision 1.00;
-    `size=320` or two tiles per side raise recall to 1.00, for about 1.7x or 4x the detector
-    time (`make bench`, `emokognition eval faces --detect-size 320 / --tiles 2`).
+    Otherwise (the default) the whole picture is scaled once so that its longer side is
+    `size` input pixels (0: the trained size). Either way the input is
+    padded to multiples of 32 (the models are fully convolutional, so a 16:9 photo costs
+    192x128, not 192x192), and `tiles` adds overlapping square tiles at the trained size.
+    All detections are merged by weighted NMS.
 
     Args:
         variant: "full" (faces up to ~5 m away, 192 px input) or "short" (selfies, 128 px).
         min_score: Detection threshold on the sigmoid score.
         nms_threshold: IoU above which detections are merged.
-        tiles: Extra tiles along the longer side (0: whole image only).
-        size: Longer side of the whole-image input in pixels (default: the trained size),
-            rounded up to a multiple of 32.
+        tiles: Extra tiles along the longer side (0: none).
+        size: Longer side of a single whole-picture input in pixels, rounded up to a multiple
+            of 32 (0: the pyramid for `min_face`, or the trained size when that is 0).
+        min_face: Smallest face side to find, picture pixels (0: one pass, see `size`).
+        max_pixels: Input pixels the pyramid's finest level may have; a picture that would
+            need more is searched for larger faces only, with a warning that says which.
         threads: ONNX Runtime intra-op threads (0: all cores).
     """
 
@@ -104,27 +127,35 @@ class BlazeFace:
         nms_threshold: float = 0.3,
         tiles: int = 0,
         size: int = 0,
+        min_face: int = 0,
+        max_pixels: int = MAX_INPUT_PIXELS,
         threads: int = 0,
     ) -> None:
         if variant not in _VARIANTS:
             raise ValueError(f"unknown BlazeFace variant {variant!r} ({', '.join(_VARIANTS)})")
-        if size < 0 or tiles < 0:
-            raise ValueError(f"size and tiles must not be negative, got {size} and {tiles}")
-        file_name, self.spec = _VARIANTS[variant]
+        if min(size, tiles, min_face) < 0 or max_pixels < 1:
+            raise ValueError(
+                "size, tiles and min_face must not be negative and max_pixels must be "
+                f"positive, got {size}, {tiles}, {min_face} and {max_pixels}"
+            )
+        file_name, self.spec, self.reach = _VARIANTS[variant]
         self.variant = variant
         self.min_score = min_score
         self.nms_threshold = nms_threshold
         self.tiles = tiles
         self.size = _aligned(size or self.spec.input_size)
+        self.min_face = 0 if size else min_face
+        self.max_pixels = max_pixels
         self._model = OnnxModel(file_name, threads=threads)
         self._anchors: dict[tuple[int, int], NDArray[np.float32]] = {}
+        self._warned: set[tuple[int, int]] = set()
 
     def detect(self, image_bgr: NDArray[np.uint8]) -> list[Detection]:
         """Faces in a (H, W, 3) uint8 BGR image, in its pixel coordinates."""
         return self.detect_batch([image_bgr])[0]
 
     def detect_batch(self, images_bgr: list[NDArray[np.uint8]]) -> list[list[Detection]]:
-        """Faces in each of several images: one model run per input shape for all of them."""
+        """Faces in each of several images: model runs batch the inputs of equal shape."""
         groups: dict[tuple[int, ...], list[tuple[_Window, NDArray[np.float32]]]] = {}
         for index, image in enumerate(images_bgr):
             for window, tensor in self._inputs(index, image):
@@ -132,12 +163,15 @@ class BlazeFace:
         boxes: list[list[NDArray[np.float32]]] = [[] for _ in images_bgr]
         scores: list[list[NDArray[np.float32]]] = [[] for _ in images_bgr]
         for (_, height, width), members in groups.items():
-            regressors, logits = self._model.run(np.stack([tensor for _, tensor in members]))
             anchors = self._anchors_for(height, width)
-            for (window, _), reg, logit in zip(members, regressors, logits, strict=True):
-                b, s = self._decode(reg, logit, anchors)
-                boxes[window.image].append(b * window.step + _offset(window))
-                scores[window.image].append(s)
+            per_run = max(1, _RUN_PIXELS // (height * width))
+            for start in range(0, len(members), per_run):
+                chunk = members[start : start + per_run]
+                regressors, logits = self._model.run(np.stack([tensor for _, tensor in chunk]))
+                for (window, _), reg, logit in zip(chunk, regressors, logits, strict=True):
+                    b, s = self._decode(reg, logit, anchors)
+                    boxes[window.image].append(b * window.step + _offset(window))
+                    scores[window.image].append(s)
         results = []
         for image, image_boxes, image_scores in zip(images_bgr, boxes, scores, strict=True):
             height, width = image.shape[:2]
@@ -147,19 +181,51 @@ class BlazeFace:
             results.append(_to_detections(*merged, width, height))
         return results
 
+    def plan(self, width: int, height: int) -> Plan | None:
+        """The pyramid for a picture of this size, or None in single-pass mode."""
+        if not self.min_face:
+            return None
+        return plan_levels(
+            width,
+            height,
+            min_face=self.min_face,
+            reach=self.reach,
+            base=self.spec.input_size,
+            max_pixels=self.max_pixels,
+        )
+
     def _inputs(
         self, index: int, image: NDArray[np.uint8]
     ) -> list[tuple[_Window, NDArray[np.float32]]]:
-        """The whole image at `size`, then the tiles, as model inputs with their windows."""
+        """The pyramid's tiles (or the whole image at `size`), then the extra tiles, as model
+        inputs with their windows."""
         height, width = image.shape[:2]
-        scale = self.size / max(height, width)
-        inputs = [(_Window(index, 0.0, 0.0, 1.0 / scale), self._letterbox(image, scale))]
+        plan = self.plan(width, height)
+        if plan is None:
+            scale = self.size / max(height, width)
+            inputs = [(_Window(index, 0.0, 0.0, 1.0 / scale), self._letterbox(image, scale))]
+        else:
+            self._warn_if_capped(width, height, plan)
+            inputs = [i for level in plan.levels for i in _level_inputs(index, image, level)]
         tile_size = self.spec.input_size
         for x, y, side in self._tiles(width, height):
             patch = image[y : y + side, x : x + side]
             window = _Window(index, float(x), float(y), side / tile_size)
             inputs.append((window, self._letterbox(patch, tile_size / side)))
         return inputs
+
+    def _warn_if_capped(self, width: int, height: int, plan: Plan) -> None:
+        if plan.capped and (width, height) not in self._warned and len(self._warned) < 256:
+            self._warned.add((width, height))  # once per picture size: video frames repeat it
+            logger.warning(
+                "faces of %d px in a %dx%d picture need more than %.1f megapixels of detector "
+                "input; searching for faces of %.0f px and more",
+                self.min_face,
+                width,
+                height,
+                self.max_pixels / 1e6,
+                plan.min_face,
+            )
 
     def _tiles(self, width: int, height: int) -> list[tuple[int, int, int]]:
         """(x, y, side) overlapping squares, none mostly padding; none for small images."""
@@ -180,11 +246,7 @@ class BlazeFace:
         whose sides are multiples of 32, the rest black."""
         height, width = patch.shape[:2]
         w, h = max(1, round(width * scale)), max(1, round(height * scale))
-        resized = _shrink(patch, w, h) if scale < 1 else cv2.resize(patch, (w, h))
-        canvas = np.zeros((_aligned(h), _aligned(w), 3), dtype=np.uint8)
-        canvas[:h, :w] = resized[:, :, ::-1]
-        scaled = canvas.transpose(2, 0, 1).astype(np.float32) * np.float32(2.0 / 255.0)
-        return scaled - np.float32(1.0)
+        return _tensor(_resize(patch, w, h), _aligned(w), _aligned(h))
 
     def _anchors_for(self, height: int, width: int) -> NDArray[np.float32]:
         key = (height, width)
@@ -219,6 +281,41 @@ def _offset(window: _Window) -> NDArray[np.float32]:
 
 def _aligned(length: int) -> int:
     return -(-length // _ALIGN) * _ALIGN
+
+
+def _level_inputs(
+    index: int, image: NDArray[np.uint8], level: Level
+) -> list[tuple[_Window, NDArray[np.float32]]]:
+    """One pyramid level: the image scaled once, cut into equal tiles (one when it fits)."""
+    scaled = _resize(image, level.width, level.height)
+    tile_w, xs = tile_grid(level.width, _TILE, _TILE_OVERLAP, _ALIGN)
+    tile_h, ys = tile_grid(level.height, _TILE, _TILE_OVERLAP, _ALIGN)
+    step = 1.0 / level.scale
+    return [
+        (
+            _Window(index, x * step, y * step, step),
+            _tensor(scaled[y : y + tile_h, x : x + tile_w], tile_w, tile_h),
+        )
+        for y in ys
+        for x in xs
+    ]
+
+
+def _tensor(patch: NDArray[np.uint8], width: int, height: int) -> NDArray[np.float32]:
+    """(3, height, width) float32 RGB in [-1, 1]: the BGR patch at the top left, black after."""
+    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+    canvas[: patch.shape[0], : patch.shape[1]] = patch[:, :, ::-1]
+    scaled = canvas.transpose(2, 0, 1).astype(np.float32) * np.float32(2.0 / 255.0)
+    return scaled - np.float32(1.0)
+
+
+def _resize(image: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8]:
+    """Shrink with `_shrink`, enlarge linearly."""
+    if (width, height) == (image.shape[1], image.shape[0]):
+        return image
+    if width < image.shape[1]:
+        return _shrink(image, width, height)
+    return np.asarray(cv2.resize(image, (width, height)), dtype=np.uint8)
 
 
 def _shrink(image: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8]:

@@ -22,11 +22,20 @@ class FaceDetector(Protocol):
         ...
 
 
-def create_detector(name: str, *, threads: int = 0, tiles: int = 0, size: int = 0) -> FaceDetector:
+def create_detector(
+    name: str,
+    *,
+    threads: int = 0,
+    tiles: int = 0,
+    size: int = 0,
+    min_face: int = 0,
+) -> FaceDetector:
     """A new detector by name: "blazeface", "haar" or "dlib".
 
-    BlazeFace only: `tiles` adds overlapping tiles per side, `size` a larger input for the
-    whole image (longer side, pixels), both for small faces in large images.
+    BlazeFace only: `min_face` is the smallest face side to find, picture pixels (a pyramid of
+    scales; 0: one pass at `size`; `Settings.min_face` is the default for photos); `size` a
+    single whole-picture input instead (longer side, pixels); `tiles` adds overlapping tiles
+    per side.
 
     Raises:
         ValueError: Unknown name.
@@ -34,7 +43,7 @@ def create_detector(name: str, *, threads: int = 0, tiles: int = 0, size: int = 
     if name == "blazeface":
         from emokognition.vision.blazeface import BlazeFace
 
-        return BlazeFace(tiles=tiles, size=size, threads=threads)
+        return BlazeFace(tiles=tiles, size=size, min_face=min_face, threads=threads)
     if name == "haar":
         from emokognition.vision.haar import HaarDetector
 

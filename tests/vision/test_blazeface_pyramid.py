@@ -1,0 +1,174 @@
+"""BlazeFace's pyramid: the levels and tiles for a picture size, small faces found in large
+pictures, and pictures of every shape and kind through every detector."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from contextlib import AbstractContextManager, nullcontext
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from emokognition.config import DETECTORS, Settings
+from emokognition.evaluation.detection import greedy_matches
+from emokognition.media.load import load_image
+from emokognition.vision.blazeface import BlazeFace
+from emokognition.vision.boxes import iou_matrix
+from emokognition.vision.detectors import FaceDetector, create_detector
+from emokognition.vision.windows import plan_levels, tile_grid
+from tests.shared import PHOTOS, labelled_boxes
+
+GROUP = "2008_002079.jpg"  # six faces of 37 to 53 px in a 500x375 photo
+PARTY = "2007_007763.jpg"  # seven faces of 37 to 45 px in a 500x375 photo
+
+
+def _pixels(name: str) -> NDArray[np.uint8]:
+    return load_image(PHOTOS / name, Settings()).pixels
+
+
+def _matched(found: list[tuple[float, float, float, float]], truth: NDArray[np.float64]) -> int:
+    return greedy_matches(iou_matrix(truth, np.array(found).reshape(-1, 4)), 0.4)
+
+
+@pytest.mark.parametrize(
+    ("size", "min_face", "sides", "capped", "expectation"),
+    [
+        ((640, 480), 16, [800, 200], False, nullcontext()),
+        ((1280, 720), 16, [1600, 400, 192], False, nullcontext()),
+        ((3000, 2000), 16, [3750, 938, 234], False, nullcontext()),
+        ((3000, 2000), 4, [4243, 1061, 265], True, nullcontext()),  # 12 M input pixels at most
+        ((200, 150), 16, [250], False, nullcontext()),  # one level does both ends
+        ((16, 16), 16, [192], False, nullcontext()),  # tiny: scaled up to the trained size
+        ((20000, 200), 16, [25000, 6250, 1562, 391, 192], False, nullcontext()),
+        ((640, 480), 0, [], False, pytest.raises(ValueError, match="must be > 0")),
+        ((0, 480), 16, [], False, pytest.raises(ValueError, match=">= 1")),
+    ],
+)
+def test_levels_bring_the_smallest_face_to_the_models_reach(
+    size: tuple[int, int],
+    min_face: int,
+    sides: list[int],
+    capped: bool,
+    expectation: AbstractContextManager[object],
+) -> None:
+    with expectation:
+        plan = plan_levels(*size, min_face=min_face, reach=20, base=192, max_pixels=12_000_000)
+        assert [max(level.width, level.height) for level in plan.levels] == sides
+        assert plan.capped == capped
+        assert plan.min_face == pytest.approx(20 / plan.levels[0].scale)
+        assert (plan.min_face > min_face) == capped
+        assert all(level.width * level.height <= 12_000_000 for level in plan.levels)
+
+
+@pytest.mark.parametrize("length", [1, 31, 192, 1024, 1025, 1600, 3750, 25000])
+def test_tiles_cover_the_level_with_overlap(length: int) -> None:
+    size, offsets = tile_grid(length, 1024, 128, 32)
+    assert size % 32 == 0 and size <= max(1024, -(-length // 32) * 32)
+    assert offsets[0] == 0 and offsets[-1] + size >= length
+    overlaps = [a + size - b for a, b in itertools.pairwise(offsets)]
+    assert all(overlap >= 128 for overlap in overlaps)
+
+
+def test_the_pyramid_finds_the_small_face_one_192_pass_misses() -> None:
+    pixels = _pixels(GROUP)
+    truth = np.array(labelled_boxes()[GROUP], dtype=np.float64)
+    single = BlazeFace().detect(pixels)
+    assert _matched([d.box for d in single], truth) == len(truth) - 1
+    pyramid = BlazeFace(min_face=Settings().min_face).detect(pixels)
+    assert _matched([d.box for d in pyramid], truth) == len(truth)
+
+
+def test_faces_of_20_px_in_a_large_picture_are_all_found_once() -> None:
+    """A group photo shrunk so its seven faces are 20 to 24 px, tiled 6x6 into a 1620x1218
+    picture: the finest level (2025x1523) is cut into overlapping tiles, and every copy of
+    every face is found, once."""
+    photo = _pixels(PARTY)
+    truth = np.array(labelled_boxes()[PARTY], dtype=np.float64)
+    scale = 20 / np.sqrt(truth[:, 2] * truth[:, 3]).min()
+    small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = small.shape[:2]
+    picture = np.tile(np.asarray(small, dtype=np.uint8), (6, 6, 1))
+    boxes = np.concatenate(
+        [truth * scale + [x * w, y * h, 0, 0] for y in range(6) for x in range(6)]
+    )
+    detector = BlazeFace(min_face=16)
+    plan = detector.plan(picture.shape[1], picture.shape[0])
+    assert plan is not None and plan.levels[0].width > 1024  # tiled
+    found = detector.detect(picture)
+    assert _matched([d.box for d in found], boxes) >= 0.95 * len(boxes)
+    assert len(found) <= 1.05 * len(boxes)  # tiles overlap, but a face is reported once
+
+
+def test_keypoints_keep_mediapipe_order_at_every_level() -> None:
+    """Right eye (on the image's left) first, then the left eye, both inside the face box."""
+    for d in BlazeFace(min_face=16).detect(_pixels(GROUP)):
+        (rx, ry), (lx, ly) = d.keypoints[:2]
+        x, y, w, h = d.box
+        assert rx < lx and len(d.keypoints) == 6
+        assert all(x <= px <= x + w and y <= py <= y + h for px, py in ((rx, ry), (lx, ly)))
+
+
+def test_a_smallest_face_that_needs_a_huge_input_is_capped_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    detector = BlazeFace(min_face=2, max_pixels=2_000_000)
+    pixels = _pixels("obama_portrait.jpg")
+    with caplog.at_level(logging.WARNING, logger="emokognition.vision.blazeface"):
+        found = detector.detect(pixels)
+        detector.detect(pixels)
+    assert len(found) == 1
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1, warnings  # once per picture size
+    assert "faces of 2 px in a 910x1137 picture need more than 2.0 megapixels" in warnings[0]
+
+
+def test_a_size_or_no_min_face_is_one_pass_as_before() -> None:
+    assert BlazeFace(size=320, min_face=16).plan(640, 480) is None
+    assert BlazeFace().plan(640, 480) is None
+    default = create_detector("blazeface", min_face=24)
+    assert isinstance(default, BlazeFace) and default.plan(640, 480) is not None
+
+
+@pytest.fixture(scope="module", params=DETECTORS)
+def detector(request: pytest.FixtureRequest) -> FaceDetector:
+    return create_detector(request.param, min_face=Settings().min_face)
+
+
+def _as_png(pixels: NDArray[np.uint8]) -> bytes:
+    ok, data = cv2.imencode(".png", pixels)
+    assert ok
+    return data.tobytes()
+
+
+@pytest.mark.parametrize("kind", ["gray", "gray+alpha", "bgra"])
+def test_gray_and_alpha_pictures_through_every_detector(detector: FaceDetector, kind: str) -> None:
+    bgr = _pixels("2008_001009.jpg")  # two faces of 76 and 90 px
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    alpha = np.full(gray.shape, 200, dtype=np.uint8)
+    source = {
+        "gray": gray,
+        "gray+alpha": np.dstack([gray, gray, gray, alpha]),
+        "bgra": np.dstack([bgr, alpha]),
+    }[kind]
+    pixels = load_image(_as_png(source), Settings()).pixels
+    truth = np.array(labelled_boxes()["2008_001009.jpg"], dtype=np.float64)
+    assert pixels.shape == bgr.shape
+    assert _matched([d.box for d in detector.detect(pixels)], truth) >= 1
+
+
+def test_a_panorama_and_a_tiny_picture_through_every_detector(detector: FaceDetector) -> None:
+    """20000x200: the group photo's strip of faces repeated; 16x16: a face's worth of pixels."""
+    photo = _pixels(GROUP)
+    strip = photo[120:220]  # the row of faces, 100 px high
+    row = np.asarray(cv2.resize(strip, (1000, 200)), dtype=np.uint8)
+    panorama = np.ascontiguousarray(np.tile(row, (1, 20, 1)))
+    found = detector.detect(panorama)
+    assert all(d.box[0] >= 0 and d.box[0] + d.box[2] <= 20000 + 1e-3 for d in found)
+    tiny = cv2.resize(photo[134:171, 122:159], (16, 16), interpolation=cv2.INTER_AREA)
+    tiny_found = detector.detect(np.ascontiguousarray(tiny, dtype=np.uint8))
+    assert all(d.box[2] <= 16 + 1e-3 for d in tiny_found)
+    if detector.name == "blazeface":
+        assert len(found) >= 20 * 4  # most of the repeated faces, at every place
