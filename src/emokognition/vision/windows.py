@@ -2,7 +2,7 @@
 for up to what the model can see, cut into tiles that keep each model run small.
 
 A fully convolutional detector sees faces within a band of sizes in its input pixels (BlazeFace
-full range: from ~20 px to ~100). One pass at the trained size finds the large faces of any
+full range: from ~16-20 px to ~100). One pass at the trained size finds the large faces of any
 picture; small faces need the picture scaled up until they reach the band's lower end, and the
 faces in between need the levels in between, a factor `ratio` apart.
 """
