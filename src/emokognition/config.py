@@ -51,9 +51,9 @@ class Settings(BaseSettings):
     # BlazeFace on photos looks for faces from this side up, picture pixels, at a pyramid of
     # scales whose finest grows with the picture (0: one pass at DETECT_SIZE; DETECT_SIZE wins).
     # 16: recall 1.00 on ../shared/data/photos and 0.94 on 16-40 px crowds (0.90 of the 16 px
-    # faces, 1.00 of the 40 px ones), where one 192 px pass finds none, for ~9x the time of a
-    # 1280x720 photo end to end (`eval faces --crowd`). 0 restores that one pass.
-    min_face: NonNegativeInt = 16
+    # faces, 1.00 of the 40 px ones), where one 192 px pass finds none, for ~9-12x the time of
+    # a 1280x720 photo end to end (`eval faces --crowd`): opt-in until it is cheaper.
+    min_face: NonNegativeInt = 0
     # Average each face's probabilities with its mirror image's: top-1 on FER2013 PublicTest
     # 65.5 % -> 66.5 %, for twice the classifier time (`make bench`, `make eval`).
     mirror: bool = True

@@ -91,7 +91,10 @@ def test_label_matching_is_one_to_one_best_first(seed: int) -> None:
 
 
 def test_eval_faces_compares_detectors(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["eval", "faces", str(PHOTOS), "-d", "blazeface", "-d", "haar", "-f", "json"])
+    pyramid = ("--min-face", "16")
+    code = main(
+        ["eval", "faces", str(PHOTOS), "-d", "blazeface", "-d", "haar", *pyramid, "-f", "json"]
+    )
     assert code == 0
     entries = json.loads(capsys.readouterr().out)["detectors"]
     assert [e["detector"] for e in entries] == ["blazeface", "haar"]
@@ -99,6 +102,6 @@ def test_eval_faces_compares_detectors(capsys: pytest.CaptureFixture[str]) -> No
     assert blazeface["recall"] == 1.0 and blazeface["faces_on_empty"] == 0
     assert blazeface["recall"] > haar["recall"]
     assert blazeface["sizes"]["medium"]["truth"] == 18 and blazeface["faces_per_second"] > 0
-    assert main(["eval", "faces", str(PHOTOS), "-d", "blazeface", "-d", "haar"]) == 0
+    assert main(["eval", "faces", str(PHOTOS), "-d", "blazeface", "-d", "haar", *pyramid]) == 0
     table = capsys.readouterr().out
     assert "faces/s" in table and "<32 px" in table and table.count("photos") >= 3

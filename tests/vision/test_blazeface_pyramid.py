@@ -77,7 +77,7 @@ def test_the_pyramid_finds_the_small_face_one_192_pass_misses() -> None:
     truth = np.array(labelled_boxes()[GROUP], dtype=np.float64)
     single = BlazeFace().detect(pixels)
     assert _matched([d.box for d in single], truth) == len(truth) - 1
-    pyramid = BlazeFace(min_face=Settings().min_face).detect(pixels)
+    pyramid = BlazeFace(min_face=16).detect(pixels)
     assert _matched([d.box for d in pyramid], truth) == len(truth)
 
 
@@ -135,7 +135,7 @@ def test_a_size_or_no_min_face_is_one_pass_as_before() -> None:
 
 @pytest.fixture(scope="module", params=DETECTORS)
 def detector(request: pytest.FixtureRequest) -> FaceDetector:
-    return create_detector(request.param, min_face=Settings().min_face)
+    return create_detector(request.param, min_face=16)
 
 
 def _as_png(pixels: NDArray[np.uint8]) -> bytes:

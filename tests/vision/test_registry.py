@@ -22,6 +22,15 @@ def test_photos_get_tiles_and_video_frames_video_tiles_on_one_thread() -> None:
     assert isinstance(tiled_video.detector, BlazeFace) and tiled_video.detector.tiles == 3
 
 
+def test_the_small_face_pyramid_is_for_photos_unless_video_asks() -> None:
+    registry = AnalyzerRegistry(Settings(min_face=16, video_min_face=0))
+    photo, video = registry.get().detector, registry.get(purpose="video").detector
+    assert isinstance(photo, BlazeFace) and isinstance(video, BlazeFace)
+    assert (photo.min_face, video.min_face) == (16, 0)
+    video = AnalyzerRegistry(Settings(video_min_face=24)).get(purpose="video").detector
+    assert isinstance(video, BlazeFace) and video.min_face == 24
+
+
 def test_threads_asked_for_are_kept_for_video() -> None:
     assert build_analyzer("haar", Settings(threads=2), "video").settings.threads == 2
     assert build_analyzer(None, Settings(), "video").settings.threads == 1

@@ -74,13 +74,14 @@ def _float(text: str) -> float:
 
 
 def photo_settings(args: argparse.Namespace) -> Settings:
-    """The settings with the command line's `--tiles`, `--detect-size` and `--classifier`,
+    """The settings with the command line's `--tiles`, `--detect-size`, `--min-face` and
+    `--classifier`,
     where the command has them and they were given."""
     from emokognition.config import get_settings
 
     update = {
         name: value
-        for name in ("tiles", "detect_size", "classifier")
+        for name in ("tiles", "detect_size", "min_face", "classifier")
         if (value := getattr(args, name, None)) is not None
     }
     return get_settings().model_copy(update=update)

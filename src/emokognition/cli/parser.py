@@ -29,6 +29,11 @@ _SIZE_HELP = (
     "(default: EMOKOGNITION_DETECT_SIZE, the trained 192)"
 )
 
+_MIN_FACE_HELP = (
+    "BlazeFace's smallest face on photos, pixels: a pyramid of scales finds faces of 16 px in a "
+    "crowd, at ~10x the time; 0: one pass (default: EMOKOGNITION_MIN_FACE, 0)"
+)
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -134,6 +139,7 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     _classifier_option(analyze)
     analyze.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
     analyze.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
+    analyze.add_argument("--min-face", type=non_negative_int, default=None, help=_MIN_FACE_HELP)
     analyze.add_argument(
         "--annotate",
         type=Path,
@@ -217,7 +223,7 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
         "--min-face",
         type=non_negative_int,
         default=None,
-        help="BlazeFace's smallest face, pixels; 0: one pass (default: EMOKOGNITION_MIN_FACE)",
+        help=_MIN_FACE_HELP,
     )
     faces.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
     faces.add_argument(

@@ -62,6 +62,7 @@ class Analyzer:
                 threads=self.settings.threads,
                 tiles=self.settings.tiles,
                 size=self.settings.detect_size,
+                min_face=self.settings.min_face,
             )
             if isinstance(chosen, str)
             else chosen

@@ -24,7 +24,8 @@ PURPOSES: tuple[Purpose, ...] = ("photo", "video")
 def analyzer_settings(settings: Settings, purpose: Purpose) -> Settings:
     """The settings an analyzer for `purpose` is built with."""
     if purpose == "video":
-        return settings.sharing_cores().model_copy(update={"tiles": settings.video_tiles})
+        video = {"tiles": settings.video_tiles, "min_face": settings.video_min_face}
+        return settings.sharing_cores().model_copy(update=video)
     return settings
 
 
