@@ -50,7 +50,7 @@ class Config:
     """Everything that determines a run; written beside the model as config.json."""
 
     width: int = 32
-    epochs: int = 50
+    epochs: int = 80
     batch: int = 128
     lr: float = 0.05
     weight_decay: float = 5e-4

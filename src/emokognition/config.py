@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     detector: str = "blazeface"
     # The emotion classifier by name (CLASSIFIERS); its name is in every result. Ours is the
-    # default (FER2013 PublicTest top-1 67.3 % vs 66.5 %, FER+ agreement 74.8 % vs 68.6 %,
-    # ECE 0.015 vs 0.041, ~1,250 faces/s mirrored on 2 cores); mini-xception-fer2013 is the
+    # default (FER2013 PublicTest top-1 68.9 % vs 66.5 %, FER+ agreement 75.0 % vs 68.6 %,
+    # ECE 0.016 vs 0.041, ~1,250 faces/s mirrored on 2 cores); mini-xception-fer2013 is the
     # fast tier (~3x the throughput; `make eval`, `make bench`).
     classifier: str = "emonet32-fer2013"
     # BlazeFace tiles per side on photos (0: the whole image only). Two find small faces in
