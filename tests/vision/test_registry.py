@@ -57,4 +57,3 @@ def test_a_callers_detector_instance_travels_as_it_is() -> None:
     mine = BlazeFace("short", min_score=0.6)
     spec = AnalyzerSpec.like(build_analyzer(mine, Settings(), "video"))
     assert spec.detector is mine
-
