@@ -8,8 +8,15 @@ from emokognition.errors import MediaError, UnsupportedFormat
 
 IMAGE_TARGETS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 """Suffixes of the annotated pictures we write (OpenCV's encoders)."""
-VIDEO_TARGETS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
-"""Suffixes of the annotated videos we write (`video.annotate.write_annotated`)."""
+VIDEO_CONTAINERS = {
+    ".mp4": "mp4",
+    ".m4v": "mp4",
+    ".mov": "mov",
+    ".mkv": "matroska",
+    ".webm": "webm",
+}
+"""The annotated videos we write (`video.annotate.write_annotated`): suffix -> FFmpeg muxer."""
+VIDEO_TARGETS = tuple(VIDEO_CONTAINERS)
 PLOT_TARGETS = (".png", ".svg", ".pdf")
 """Suffixes of the emotion timelines we draw (`video.plot.plot_timelines`)."""
 

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from emokognition.config import Settings, get_settings
 from emokognition.errors import MediaError
+from emokognition.media.targets import VIDEO_CONTAINERS
 from emokognition.video.decode import upright_bgr
 from emokognition.video.probe import Probe, VideoSource, media_error, probe_video
 from emokognition.video.results import FrameResult, VideoResult
@@ -27,9 +28,6 @@ from emokognition.vision.annotate import draw_faces
 from emokognition.vision.faces import Face
 
 logger = logging.getLogger(__name__)
-
-# Output container by file suffix.
-_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
 
 def video_codec(container_format: str) -> str:
@@ -63,9 +61,9 @@ def write_annotated(
     Raises:
         MediaError: Unknown suffix, or the file cannot be written.
     """
-    fmt = _FORMATS.get(target.suffix.lower())
+    fmt = VIDEO_CONTAINERS.get(target.suffix.lower())
     if fmt is None:
-        raise MediaError(f"cannot write {target.name}: use one of {', '.join(_FORMATS)}")
+        raise MediaError(f"cannot write {target.name}: use one of {', '.join(VIDEO_CONTAINERS)}")
     probe = source if isinstance(source, Probe) else probe_video(source, settings or get_settings())
     try:
         with probe.file.open() as src, av.open(str(target), mode="w", format=fmt) as out:
