@@ -119,7 +119,7 @@ def iter_video(
     detector: str | FaceDetector | None = None,
     workers: int = 1,
     backend: Backend = "process",
-    smoothing: float = 0.0,
+    smoothing: float | None = None,
     progress: Progress | None = None,
 ) -> VideoAnalysis:
     """Start analysing a video; iterate the result for tracked frame results as they come.
@@ -137,7 +137,8 @@ def iter_video(
         detector: "blazeface" (default), "haar", "dlib", or a detector instance.
         workers: Worker processes (segments in parallel, same result).
         backend: "process" (local) or "ray" (`EMOKOGNITION_RAY_ADDRESS`, or a local Ray).
-        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions.
+        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions (0: none;
+            default: the tuned `DEFAULT_SMOOTHING` of `emokognition.video.timeline`).
         progress: Called with (frames decoded, frames in the video).
 
     Raises:
@@ -147,6 +148,7 @@ def iter_video(
     """
     from emokognition.video.analysis import iter_video as _iter_video
     from emokognition.video.options import VideoOptions
+    from emokognition.video.timeline import DEFAULT_SMOOTHING
 
     options = VideoOptions(
         fps=fps,
@@ -154,7 +156,7 @@ def iter_video(
         all_frames=all_frames,
         workers=workers,
         backend=backend,
-        smoothing=smoothing,
+        smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
     )
     if detector is None or isinstance(detector, str):  # ours: shared, loaded once
         analyzer = _analyzers().get(detector, purpose="video")

@@ -53,6 +53,14 @@ class ConfigError(EmokognitionError):
     code = "config_error"
 
 
+class MissingExtra(ConfigError):
+    """An optional part of emokognition is used without the extra that installs it."""
+
+    def __init__(self, what: str, extra: str) -> None:
+        super().__init__(f"{what} needs the {extra} extra: pip install 'emokognition[{extra}]'")
+        self.extra = extra
+
+
 class MediaError(EmokognitionError):
     """The media cannot be analysed."""
 

@@ -13,7 +13,16 @@ from tests.video.factories import make_face, make_result, two_people
 
 def test_contract_shape() -> None:
     out = make_result(two_people()).to_dict()
-    assert list(out) == ["media", "model", "sampling", "frames", "tracks", "summary", "skipped"]
+    assert list(out) == [
+        "media",
+        "model",
+        "sampling",
+        "frames",
+        "tracks",
+        "audience",
+        "summary",
+        "skipped",
+    ]
     assert out["media"]["kind"] == "video" and {"fps", "duration", "frames"} <= set(out["media"])
     assert out["sampling"] == {"every": 2}
     frame = out["frames"][1]

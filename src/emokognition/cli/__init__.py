@@ -28,8 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except EmokognitionError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[red]error:[/red] {exc.message}", highlight=False)
+        # Escaped: "pip install 'emokognition[ray]'" is not rich markup.
+        Console(stderr=True).print(
+            f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from emokognition.cli.options import UsageError, photo_settings
 from emokognition.cli.progress import frame_progress, over_inputs
-from emokognition.cli.render import Outcome, render
+from emokognition.cli.render import Outcome, check_parquet, render, render_parquet
 from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, MediaError
 from emokognition.media.load import OpenedMedia, is_url, open_media
@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     """
     from emokognition.vision.analyzer import Analyzer
 
+    if args.format == "parquet":
+        check_parquet()
     inputs = _expand(args.inputs)
     if not inputs:
         raise EmokognitionError("no image or video files found in the given folders")
@@ -48,7 +50,12 @@ def run(args: argparse.Namespace) -> int:
         list(zip(inputs, opened, strict=True)), show=many and not args.quiet
     ):
         outcomes.append(_analyze(name, media or _open(name, settings), analyzer, args, many))
-    sys.stdout.write(render(outcomes, args.format, many))
+    if args.format == "parquet":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(render_parquet(outcomes))
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(render(outcomes, args.format, many))
     failed = [o for o in outcomes if o.error]
     if failed:
         from rich.console import Console
@@ -147,6 +154,7 @@ def _analyze_video(
     name: str, source: str | bytes, args: argparse.Namespace, many: bool, settings: Settings
 ) -> Any:
     from emokognition.video import VideoOptions, analyze_video
+    from emokognition.video.timeline import DEFAULT_SMOOTHING
 
     options = VideoOptions(
         fps=args.fps,
@@ -154,7 +162,7 @@ def _analyze_video(
         all_frames=args.all_frames,
         workers=args.workers,
         backend=args.backend,
-        smoothing=args.smoothing,
+        smoothing=DEFAULT_SMOOTHING if args.smoothing is None else args.smoothing,
     )
     with frame_progress(show=not args.quiet and len(args.inputs) == 1) as progress:
         result = analyze_video(

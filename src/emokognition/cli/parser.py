@@ -21,7 +21,7 @@ from emokognition.cli.options import (
 DESCRIPTION = (
     "The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."
 )
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = ("table", "json", "jsonl", "csv", "parquet")
 
 _TILES_HELP = "BlazeFace tiles per side on photos, for small faces (default: EMOKOGNITION_TILES)"
 _SIZE_HELP = (
@@ -163,8 +163,7 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     analyze.add_argument(
         "--smoothing",
         type=smoothing,
-        default=0.0,
-        help="video: weight of a track's past, in [0, 1)",
+        help="video: weight of a track's past, in [0, 1) (0: none; default: tuned)",
     )
     analyze.set_defaults(run=_command("analyze"))
 

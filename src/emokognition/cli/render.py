@@ -1,4 +1,4 @@
-"""The results of `emokognition analyze` as a table, JSON, JSON lines or CSV."""
+"""The results of `emokognition analyze` as a table, JSON, JSON lines, CSV or Parquet."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emokognition.emotions import EMOTIONS
+from emokognition.errors import MissingExtra
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +45,29 @@ def render(outcomes: list[Outcome], fmt: str, many: bool) -> str:
     if fmt == "csv":
         return _csv(done)
     return _table(done)
+
+
+def check_parquet() -> None:
+    """Stop before any work when Parquet cannot be written.
+
+    Raises:
+        MissingExtra: pandas or pyarrow is not installed.
+    """
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("pandas", "pyarrow")):
+        raise MissingExtra("--format parquet", "parquet")
+
+
+def render_parquet(outcomes: list[Outcome]) -> bytes:
+    """The rows and columns of the CSV format, as a Parquet file."""
+    import pandas as pd
+
+    done = [o for o in outcomes if o.result is not None]
+    table = pd.read_csv(io.StringIO(_csv(done)), dtype={"input": str})
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def _csv(outcomes: list[Outcome]) -> str:

@@ -76,6 +76,7 @@ class VideoAnalysis:
         else:
             self._run = LocalRun(analyzer, self.probe, self.plan)
         self._timelines = Timelines(tracker, smoothing=options.smoothing)
+        self._bucket = options.bucket
         self._progress = progress
         self._frames: list[FrameResult] = []
         self._iterator: Generator[FrameResult, None, None] | None = None
@@ -125,6 +126,7 @@ class VideoAnalysis:
             frames=tuple(self._frames),
             tracks=self._timelines.tracks(),
             skipped=self._run.skipped,
+            bucket=self._bucket,
         )
 
     def _frames_in_order(self) -> Generator[FrameResult, None, None]:

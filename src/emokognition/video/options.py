@@ -1,12 +1,15 @@
-"""How a video is analysed, as one frozen value: sampling, workers, backend, smoothing."""
+"""How a video is analysed, as one frozen value: sampling, workers, backend, smoothing,
+audience buckets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from emokognition.errors import RequestError
+from emokognition.video.audience import DEFAULT_BUCKET
 from emokognition.video.parallel import BACKENDS, Backend
 from emokognition.video.sampling import Sampling
+from emokognition.video.timeline import DEFAULT_SMOOTHING
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +23,8 @@ class VideoOptions:
         workers: Worker processes; more than 1 splits the video into segments.
         backend: "process" (local processes) or "ray" (a Ray cluster at
             `settings.ray_address`, or a local Ray).
-        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions.
+        smoothing: Weight in [0, 1) of each track's past in its per-frame emotions (0: none).
+        bucket: Seconds of video per entry of the result's `audience`.
 
     Raises:
         RequestError: Conflicting or bad sampling, workers, backend or smoothing.
@@ -31,7 +35,8 @@ class VideoOptions:
     all_frames: bool = False
     workers: int = 1
     backend: Backend = "process"
-    smoothing: float = 0.0
+    smoothing: float = DEFAULT_SMOOTHING
+    bucket: float = DEFAULT_BUCKET
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -40,6 +45,8 @@ class VideoOptions:
             raise RequestError(f"unknown backend {self.backend!r} ({', '.join(BACKENDS)})")
         if not 0.0 <= self.smoothing < 1.0:
             raise RequestError(f"smoothing must be in [0, 1), got {self.smoothing}")
+        if not self.bucket > 0:
+            raise RequestError(f"bucket must be a positive number of seconds, got {self.bucket}")
         self.sampling(default_fps=1.0)  # conflicting or bad sampling fails here, at once
 
     @property

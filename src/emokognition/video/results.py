@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emokognition.emotions import EMOTIONS
 from emokognition.media.info import MediaInfo
+from emokognition.video.audience import DEFAULT_BUCKET, AudienceMood, audience_timeline
 from emokognition.video.sampling import Sampling
 from emokognition.vision.faces import Face, summarize
 from emokognition.vision.results import ModelInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ class VideoResult:
         frames: The analysed frames, in order.
         tracks: The people followed through it, by id.
         skipped: Frames that could not be decoded (damaged data), passed over.
+        bucket: Seconds of video per entry of `audience`.
     """
 
     media: MediaInfo
@@ -106,6 +111,7 @@ class VideoResult:
     frames: tuple[FrameResult, ...]
     tracks: tuple[Track, ...]
     skipped: int = 0
+    bucket: float = DEFAULT_BUCKET
 
     def __post_init__(self) -> None:
         indices = [frame.index for frame in self.frames]
@@ -113,11 +119,18 @@ class VideoResult:
             raise ValueError("frames must be in ascending index order, without repeats")
         if [track.id for track in self.tracks] != list(range(1, len(self.tracks) + 1)):
             raise ValueError("tracks must be numbered 1..N in order")
+        if not self.bucket > 0:
+            raise ValueError(f"bucket must be a positive number of seconds, got {self.bucket}")
 
     def faces(self) -> Iterator[Face]:
         """Every face of every frame, in order."""
         for frame in self.frames:
             yield from frame.faces
+
+    @property
+    def audience(self) -> tuple[AudienceMood, ...]:
+        """Everyone on screen per `bucket` seconds, from the start to the end of the video."""
+        return audience_timeline(self.frames, self.bucket, duration=self.media.duration or 0.0)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -138,9 +151,45 @@ class VideoResult:
             "sampling": self.sampling.to_dict(),
             "frames": [frame.to_dict() for frame in self.frames],
             "tracks": [track.to_dict() for track in self.tracks],
+            "audience": [mood.to_dict() for mood in self.audience],
             "summary": self.summary,
             "skipped": self.skipped,
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per face per analysed frame (frame, t, track, box, probabilities, main).
+
+        Raises:
+            MissingExtra: pandas is not installed.
+        """
+        from emokognition.video.tables import video_faces_frame
+
+        return video_faces_frame(self)
+
+    def tracks_frame(self) -> pd.DataFrame:
+        """One row per track: span, frames, mean probabilities, main and alternative."""
+        from emokognition.video.tables import tracks_frame
+
+        return tracks_frame(self)
+
+    def audience_frame(self) -> pd.DataFrame:
+        """One row per span of the audience timeline (faces, people, means, shares)."""
+        from emokognition.video.tables import audience_frame
+
+        return audience_frame(self)
+
+    def _repr_png_(self) -> bytes | None:
+        """The emotion timelines plot, as a notebook shows a video result (needs matplotlib)."""
+        import importlib.util
+        import tempfile
+        from pathlib import Path
+
+        if importlib.util.find_spec("matplotlib") is None:
+            return None
+        from emokognition.video.plot import plot_timelines
+
+        with tempfile.TemporaryDirectory() as folder:
+            return plot_timelines(self, Path(folder) / "plot.png").read_bytes()
 
 
 __all__ = ["FrameResult", "Track", "VideoResult"]

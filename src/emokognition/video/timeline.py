@@ -12,6 +12,9 @@ from emokognition.video.results import FrameResult, Track
 from emokognition.video.tracker import Tracker
 from emokognition.vision.faces import Face, top_two
 
+DEFAULT_SMOOTHING = 0.7
+"""The smoothing of `VideoOptions`: measured by `python -m benchmarks.smoothing`."""
+
 CUT_DISTANCE = 0.3
 """Histogram distance between two analysed frames above which a new shot starts."""
 
@@ -119,4 +122,4 @@ def _with_emotions(face: Face, probabilities: NDArray[np.float64]) -> Face:
     )
 
 
-__all__ = ["CUT_DISTANCE", "Timelines", "is_cut"]
+__all__ = ["CUT_DISTANCE", "DEFAULT_SMOOTHING", "Timelines", "is_cut"]

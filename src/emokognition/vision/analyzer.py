@@ -95,7 +95,9 @@ class Analyzer:
             len(faces),
             (time.perf_counter() - started) * 1000,
         )
-        return ImageResult(media=image.info, model=self.model, faces=tuple(faces))
+        return ImageResult(
+            media=image.info, model=self.model, faces=tuple(faces), pixels=image.pixels
+        )
 
     def crops(self, image_bgr: NDArray[np.uint8], detections: list[Detection]) -> NDArray[np.uint8]:
         """The classifier's (N, H, W) gray crops of detected faces: square, with a margin, and
