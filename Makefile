@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck chromium bench eval models train clean
+.PHONY: install run test lint typecheck chromium services bench eval models train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,13 +29,21 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck chromium
+test: lint typecheck chromium services
 	$(BIN)/python -m pytest -q
 
 # The pages' browser tests drive Debian's Chromium (never a Playwright browser download).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+# The tests start throwaway PostgreSQL, Redis and RabbitMQ servers of their own (tests/services.py)
+# unless EMOKOGNITION_TEST_POSTGRES/_REDIS/_RABBITMQ name running ones; Debian's packages provide
+# the binaries. Installing them starts the machine's own servers too, which the tests leave alone.
+SERVER_PACKAGES := postgresql redis-server rabbitmq-server
+services:
+	(ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && test -x /usr/lib/rabbitmq/bin/rabbitmq-server) >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(SERVER_PACKAGES))
 
 eval: install
 	for c in emonet32-fer2013 mini-xception-fer2013; do \
