@@ -26,27 +26,47 @@ from emokognition.config import Settings
 from emokognition.store import Database, upgrade
 from emokognition.web import create_app
 from tests.servers import LocalServer
+from tests.services import server_url, start_postgres, start_rabbitmq, start_redis
 from tests.shared import PHOTOS, SAMPLE_PHOTO, VIDEOS
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "EMOKOGNITION_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("EMOKOGNITION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 GROUP_PHOTO = PHOTOS / "2007_007763.jpg"  # 500x375, 7 labelled faces
 _TABLES = ("faces", "source_posts", "cursors", "analyses")
+
+
+# --- servers: the ones named in the environment, else throwaway ones (tests/services.py) -------
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL superuser URL: EMOKOGNITION_TEST_POSTGRES, else a server of this run's own."""
+    folder = tmp_path_factory.mktemp("postgres")
+    yield from server_url("EMOKOGNITION_TEST_POSTGRES", start_postgres, folder)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis URL: EMOKOGNITION_TEST_REDIS, else a server of this run's own."""
+    yield from server_url("EMOKOGNITION_TEST_REDIS", start_redis, tmp_path_factory.mktemp("redis"))
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An AMQP URL: EMOKOGNITION_TEST_RABBITMQ, else a node of this run's own."""
+    folder = tmp_path_factory.mktemp("rabbitmq")
+    yield from server_url("EMOKOGNITION_TEST_RABBITMQ", start_rabbitmq, folder)
 
 
 # --- databases -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
     name = f"emokognition_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     database = Database(url)
     upgrade(database)
     database.dispose()

@@ -1,4 +1,4 @@
-"""Celery mode for real: `emokognition worker` processes, the Redis on this machine, and
+"""Celery mode for real: `emokognition worker` processes, a real Redis and RabbitMQ, and
 workers killed with SIGKILL in the middle of a job."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from kombu import Connection
 from emokognition.config import Settings
 from emokognition.web import create_app
 from tests.conftest import (
-    REDIS_URL,
     MediaServer,
     Process,
     ProcessFactory,
@@ -36,17 +35,17 @@ def database_url(postgres_url: str) -> str:
 
 
 @pytest.fixture
-def celery_settings(make_settings: SettingsFactory) -> Iterator[Settings]:
+def celery_settings(make_settings: SettingsFactory, redis_url: str) -> Iterator[Settings]:
     queue = f"emokognition-test-{uuid.uuid4().hex[:8]}"
     yield make_settings(
         jobs="celery",
-        broker_url=REDIS_URL,
+        broker_url=redis_url,
         celery_queue=queue,
         broker_visibility_timeout=3.0,
         job_lease=2.0,
         allow_private_urls=True,
     )
-    broker = redis.Redis.from_url(REDIS_URL)
+    broker = redis.Redis.from_url(redis_url)
     broker.delete(queue, f"_kombu.binding.{queue}")
     broker.close()
 
@@ -126,14 +125,11 @@ def test_after_the_retry_limit_the_job_fails_with_the_reason(
         assert media_server.stalled["/stall/doomed.jpg"] == 1  # not tried again
 
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
-
-
 @pytest.fixture
-def rabbitmq_settings(celery_settings: Settings) -> Iterator[Settings]:
-    settings = celery_settings.model_copy(update={"broker_url": RABBITMQ_URL})
+def rabbitmq_settings(celery_settings: Settings, rabbitmq_url: str) -> Iterator[Settings]:
+    settings = celery_settings.model_copy(update={"broker_url": rabbitmq_url})
     yield settings
-    with Connection(RABBITMQ_URL) as connection:  # after the workers stopped
+    with Connection(rabbitmq_url) as connection:  # after the workers stopped
         channel: Any = connection.default_channel
         channel.queue_delete(settings.celery_queue)
 
