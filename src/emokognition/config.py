@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     video_fps: PositiveFloat = 5.0
     # Videos longer than this many seconds are refused before they are decoded.
     max_video_seconds: PositiveFloat = 3 * 3600.0
+    # Videos with more frames are refused while they are indexed, before any is decoded: a small
+    # file of a million tiny frames would otherwise hold a worker for minutes (3 h at 60 fps).
+    max_video_frames: PositiveInt = 648_000
     # Ray cluster for `--backend ray` ("ray://host:10001", "auto"); empty: a local Ray.
     ray_address: str = ""
     # BlazeFace tiles on video frames (0: the whole frame only). Tiles find smaller faces but

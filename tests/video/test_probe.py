@@ -144,6 +144,21 @@ def test_too_long(clip: Path) -> None:
         probe_video(clip, Settings(max_video_seconds=0.3))
 
 
+def test_too_many_frames_stops_indexing(clip: Path) -> None:
+    with pytest.raises(MediaTooLarge, match="more than 12 frames"):
+        probe_video(clip, Settings(max_video_frames=12))
+    assert probe_video(clip, Settings(max_video_frames=20)).info.frames == 20
+
+
+def test_ffmpeg_reads_with_the_demuxer_of_the_sniffed_format(clip: Path) -> None:
+    """Never a demuxer FFmpeg guesses (hls, concat: they open the files a playlist names)."""
+    with VideoFile(path=clip).open() as container:
+        assert container.format.name.split(",")[0] == "mov"
+    data = clip.read_bytes()
+    with pytest.raises(UnsupportedFormat, match="not a video container"):
+        VideoFile(data=b"#EXTM3U\n#EXT-X-VERSION:3\n" + data).open()
+
+
 def test_damaged_middle_still_probes(clip: Path, settings: Settings) -> None:
     probe = probe_video(damage_packets(clip, 5, 3), settings)
     assert probe.info.frames == 20

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 import av.error
@@ -17,7 +18,7 @@ from numpy.typing import NDArray
 
 from emokognition.errors import CorruptMedia
 from emokognition.video.h264 import is_disposable, nal_length_size
-from emokognition.video.probe import Probe, media_error, read_packets
+from emokognition.video.probe import Probe, VideoFile, media_error, read_packets
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def first_frame(path: str) -> NDArray[np.uint8]:
         CorruptMedia: No frame can be decoded (a `MediaError` subclass for other reasons).
     """
     try:
-        with av.open(path, mode="r") as container:
+        with VideoFile(path=Path(path)).open() as container:
             for frame in container.decode(video=0):
                 return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
     except av.error.FFmpegError as exc:

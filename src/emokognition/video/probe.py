@@ -38,6 +38,18 @@ CONTAINERS = (*VIDEO_FORMATS, "gif")
 _MAX_READ_ERRORS = 64
 # Packets to try before deciding that no frame of a stream can be decoded.
 _MAX_PROBE_PACKETS = 256
+# FFmpeg's demuxer for each container we sniff: named, so FFmpeg never guesses another one
+# (hls, concat) that would open further files or URLs named inside the data.
+_DEMUXERS = {
+    "mp4": "mov",
+    "mov": "mov",
+    "mkv": "matroska",
+    "webm": "matroska",
+    "avi": "avi",
+    "gif": "gif",
+}
+# Nested opens a demuxer may do: local files only where the input is a file, none from memory.
+_PROTOCOLS = "file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +105,7 @@ class VideoFile:
         return digest.hexdigest()
 
     def open(self) -> InputContainer:
-        """An input container positioned at the start.
+        """An input container positioned at the start, read by the demuxer of its sniffed format.
 
         Raises:
             CorruptMedia: FFmpeg cannot read the container.
@@ -101,8 +113,13 @@ class VideoFile:
         target: str | io.BytesIO = (
             io.BytesIO(self.data) if self.data is not None else str(self.path)
         )
+        demuxer = _DEMUXERS.get(sniff_format(self.head()) or "")
+        if demuxer is None:
+            raise UnsupportedFormat(f"{self.name} is not a video container we read")
         try:
-            return av.open(target, mode="r")
+            return av.open(
+                target, mode="r", format=demuxer, options={"protocol_whitelist": _PROTOCOLS}
+            )
         except av.error.FFmpegError as exc:
             raise media_error(exc, "cannot open video") from exc
 
@@ -188,7 +205,7 @@ def probe_video(source: VideoSource | VideoFile, settings: Settings) -> Probe:
     with file.open() as container:
         stream = _video_stream(container, fmt)
         width, height, codec = _check_stream(container, stream, settings)
-        index = build_index(container, stream)
+        index = build_index(container, stream, settings.max_video_frames)
         fps = _fps(stream, index)
         duration = _duration(container, stream, index, fps)
     if len(index) == 0:
@@ -211,14 +228,24 @@ def probe_video(source: VideoSource | VideoFile, settings: Settings) -> Probe:
     return Probe(file=file, info=info, index=index, rotation=rotation, codec=codec)
 
 
-def build_index(container: InputContainer, stream: VideoStream) -> FrameIndex:
-    """Demux (without decoding) every packet of `stream` into a `FrameIndex`."""
+def build_index(
+    container: InputContainer, stream: VideoStream, max_frames: int | None = None
+) -> FrameIndex:
+    """Demux (without decoding) every packet of `stream` into a `FrameIndex`.
+
+    Raises:
+        MediaTooLarge: More than `max_frames` frames, found as soon as demuxing passes it.
+    """
     stamps: array[int] = array("q")
     keys: array[int] = array("b")
     for packet in read_packets(container, stream):
         stamp = packet.pts if packet.pts is not None else packet.dts
         if stamp is None or packet.size == 0:
             continue
+        if max_frames is not None and len(stamps) >= max_frames:
+            raise MediaTooLarge(
+                f"video has more than {max_frames:,} frames (set EMOKOGNITION_MAX_VIDEO_FRAMES)"
+            )
         stamps.append(stamp)
         keys.append(1 if packet.is_keyframe else 0)
     pts = np.frombuffer(stamps, dtype=np.int64) if stamps else np.zeros(0, dtype=np.int64)
