@@ -43,7 +43,26 @@ def image_result(
     }
 
 
-def video_result(frames: list[list[dict[str, Any]]], *, every: int = 6) -> dict[str, Any]:
+def track(track_id: int, main: str, alternative: str, *, frames: int = 1) -> dict[str, Any]:
+    """A track of the video result contract whose mean emotions rank `main`, `alternative`."""
+    emotions = face(main, alternative)["emotions"]
+    return {
+        "id": track_id,
+        "start": 0.0,
+        "end": 1.0,
+        "frames": frames,
+        "emotions": emotions,
+        "main": main,
+        "alternative": alternative,
+    }
+
+
+def video_result(
+    frames: list[list[dict[str, Any]]],
+    *,
+    every: int = 6,
+    tracks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         "media": {"kind": "video", "width": 64, "height": 48, "fps": 30.0, "frames": 60},
         "model": {"detector": "blazeface", "classifier": "mini-xception-fer2013"},
@@ -52,7 +71,7 @@ def video_result(frames: list[list[dict[str, Any]]], *, every: int = 6) -> dict[
             {"index": i * every, "t": i * every / 30.0, "faces": faces}
             for i, faces in enumerate(frames)
         ],
-        "tracks": [],
+        "tracks": tracks or [],
         "summary": {"faces": sum(len(f) for f in frames)},
     }
 

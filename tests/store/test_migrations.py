@@ -66,6 +66,56 @@ def test_faces_recorded_before_0003_belong_to_the_classifier_of_the_time(
     assert analyses == [(None,)]  # asked for nothing: the default of the time
 
 
+def test_faces_recorded_before_0004_are_counted_as_people(database: Database) -> None:
+    """A photo's faces one each; a video's track once, by its mean; untracked faces once."""
+    downgrade(database, "0003")
+    columns = (
+        "analysis_id, source, created_at, position, track, x, y, w, h, score, main, "
+        "alternative, angry, disgusted, fearful, happy, sad, surprised, neutral, classifier"
+    )
+    # Track 1: fearful in two frames, happy in one by far: happy over the video.
+    faces = [
+        ("photo", None, "happy", "sad", "0, 0, 0, 0.6, 0.4, 0, 0"),
+        ("photo", None, "sad", "happy", "0, 0, 0, 0.4, 0.6, 0, 0"),
+        ("video", 1, "fearful", "happy", "0, 0, 0.5, 0.45, 0, 0, 0.05"),
+        ("video", 1, "fearful", "happy", "0, 0, 0.5, 0.45, 0, 0, 0.05"),
+        ("video", 1, "happy", "fearful", "0, 0, 0.05, 0.9, 0, 0, 0.05"),
+        ("video", None, "angry", "neutral", "0.9, 0, 0, 0, 0, 0, 0.1"),
+    ]
+    with database.engine.begin() as connection:
+        for analysis in ("photo", "video"):
+            connection.execute(
+                text(
+                    "INSERT INTO analyses (id, status, source, created_at, attempts) "
+                    f"VALUES ('{analysis}', 'done', 'upload', '2026-01-01', 1)"
+                )
+            )
+        for analysis, track, main, alternative, probabilities in faces:
+            connection.execute(
+                text(
+                    f"INSERT INTO faces ({columns}) VALUES ('{analysis}', 'upload', "
+                    f"'2026-01-01', 0, :track, 1, 2, 3, 4, 0.9, '{main}', '{alternative}', "
+                    f"{probabilities}, 'mini-xception-fer2013')"
+                ),
+                {"track": track},
+            )
+    upgrade(database)
+    with database.engine.connect() as connection:
+        people = connection.execute(
+            text(
+                "SELECT analysis_id, track, frames, main, alternative, classifier FROM people "
+                "ORDER BY analysis_id, main"
+            )
+        ).all()
+    model = "mini-xception-fer2013"
+    assert [tuple(row) for row in people] == [
+        ("photo", None, 1, "happy", "sad", model),
+        ("photo", None, 1, "sad", "happy", model),
+        ("video", None, 1, "angry", "neutral", model),
+        ("video", 1, 3, "happy", "fearful", model),
+    ]
+
+
 def test_concurrent_upgrades_of_a_fresh_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
 

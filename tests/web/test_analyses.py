@@ -165,7 +165,9 @@ def test_a_corrupt_photo_is_a_failed_analysis(client: TestClient, photo: bytes) 
     assert body["error"]["code"] == "corrupt_media" and "Traceback" not in response.text
 
 
-def test_a_video_is_analysed_and_its_face_frames_recorded(client: TestClient, video: bytes) -> None:
+def test_a_video_is_analysed_and_counted_by_its_people(
+    client: TestClient, video: bytes, group_photo: bytes
+) -> None:
     response = client.post(
         "/api/v1/analyses?mode=sync", files={"file": ("talk.bin", video, "text/plain")}
     )
@@ -177,12 +179,26 @@ def test_a_video_is_analysed_and_its_face_frames_recorded(client: TestClient, vi
     face_frames = [face for frame in result["frames"] for face in frame["faces"]]
     assert body["faces"] == result["summary"]["faces"] == len(face_frames) >= 5
     assert all("track" in face for face in face_frames)
+    assert [span["people"] for span in result["audience"]] and result["audience"][0]["faces"]
+    # The statistics count the video's people, each track once by the track's emotions, not
+    # its face-frames: beside a group photo, the video weighs what its few people weigh.
     stats = client.get("/api/v1/stats").json()
-    assert stats["faces"] == len(face_frames)
-    mains = dict.fromkeys(EMOTIONS, 0)
-    for face in face_frames:
-        mains[face["main"]] += 1
-    assert stats["main"] == mains
+    tracks = result["tracks"]
+    assert stats["faces"] == len(tracks) < len(face_frames)
+    for axis in ("main", "alternative"):
+        counts = dict.fromkeys(EMOTIONS, 0)
+        for track in tracks:
+            counts[track[axis]] += 1
+        assert stats[axis] == counts
+    group = client.post(
+        "/api/v1/analyses?mode=sync",
+        files={"file": ("group.jpg", group_photo, JPEG)},
+        data={"source": "group"},
+    ).json()
+    assert group["faces"] >= 3
+    both = client.get("/api/v1/stats").json()
+    assert both["faces"] == len(tracks) + group["faces"]
+    assert client.get("/api/v1/stats", params={"source": "group"}).json()["faces"] == group["faces"]
 
 
 @pytest.mark.parametrize(

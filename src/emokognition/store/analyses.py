@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.errors import NotFound
-from emokognition.store.models import AnalysisRow, FaceRow, SourcePostRow
+from emokognition.store.models import AnalysisRow, FaceRow, PersonRow, SourcePostRow
 from emokognition.store.records import STATUSES, Analysis, JobError, Page
 
 
@@ -103,7 +103,7 @@ def list_analyses(
 
 
 def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
-    """Delete an analysis with its faces and source posts; returns what was deleted.
+    """Delete an analysis with its faces, people and source posts; returns what was deleted.
 
     Raises:
         NotFound: No such analysis.
@@ -111,6 +111,7 @@ def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
     record = get_analysis(session=session, analysis_id=analysis_id)
     # Explicit, so that it does not depend on the database enforcing ON DELETE CASCADE.
     session.execute(delete(FaceRow).where(FaceRow.analysis_id == analysis_id))
+    session.execute(delete(PersonRow).where(PersonRow.analysis_id == analysis_id))
     session.execute(delete(SourcePostRow).where(SourcePostRow.analysis_id == analysis_id))
     session.execute(delete(AnalysisRow).where(AnalysisRow.id == analysis_id))
     return record

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from emokognition.emotions import EMOTIONS
 from emokognition.errors import WorkerLost
 from emokognition.store.analyses import get_analysis, utcnow
-from emokognition.store.models import AnalysisRow, FaceRow
+from emokognition.store.models import AnalysisRow, FaceRow, PersonRow
+from emokognition.store.people import person_rows
 from emokognition.store.records import Analysis, JobError
 
 
@@ -93,7 +94,8 @@ def finish_analysis(
     result: dict[str, Any],
     now: datetime | None = None,
 ) -> bool:
-    """Record a result and its faces (one row per face per frame) in one transaction.
+    """Record a result, its faces (one row per face per frame) and the people the statistics
+    count (`store.people`) in one transaction.
 
     Returns:
         False, recording nothing, when the job is no longer this attempt's (deleted, or taken
@@ -118,6 +120,8 @@ def finish_analysis(
     )
     if done and faces:
         session.execute(insert(FaceRow), faces)
+        people = person_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at)
+        session.execute(insert(PersonRow), people)
     return done
 
 

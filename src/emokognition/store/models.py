@@ -1,4 +1,5 @@
-"""The tables: analyses, faces (one row per face per analysed frame), source posts, cursors."""
+"""The tables: analyses, faces (one row per face per analysed frame), the people the
+statistics count, source posts, cursors."""
 
 from __future__ import annotations
 
@@ -128,6 +129,40 @@ class FaceRow(Base):
             "classifier",
         ),
         Index("ix_faces_created_at", "created_at", "main", "alternative", "classifier"),
+    )
+
+
+class PersonRow(Base):
+    """One person as the statistics count them: a face of a photo, a track of a video (once,
+    by its main and alternative emotion over the video), or an untracked face of a video."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    # Copied from the analysis, as on faces, so that statistics filter one indexed table.
+    source: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    track: Mapped[int | None] = mapped_column(Integer)
+    # The face rows this person stands for (1 for a photo's face).
+    frames: Mapped[int] = mapped_column(Integer)
+    main: Mapped[str] = mapped_column(String(16))
+    alternative: Mapped[str] = mapped_column(String(16))
+    classifier: Mapped[str] = mapped_column(String(64))
+
+    # Covering the statistics, as the faces' indexes did before people were counted.
+    __table_args__ = (
+        Index(
+            "ix_people_source_created_at",
+            "source",
+            "created_at",
+            "main",
+            "alternative",
+            "classifier",
+        ),
+        Index("ix_people_created_at", "created_at", "main", "alternative", "classifier"),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store.models import AnalysisRow, FaceRow
+from emokognition.store.models import AnalysisRow, PersonRow
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")
@@ -22,11 +22,11 @@ _SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 @dataclass(frozen=True, slots=True)
 class MoodPoint:
-    """Faces by main emotion in one hour or day.
+    """People (a photo's faces, a video's tracks) by main emotion in one hour or day.
 
     Attributes:
         start: The bucket's first moment (aware, UTC).
-        main: Face counts keyed by every one of `EMOTIONS`, 0 where none.
+        main: People counts keyed by every one of `EMOTIONS`, 0 where none.
     """
 
     start: datetime
@@ -63,7 +63,7 @@ def list_sources(*, session: Session) -> tuple[str, ...]:
 
 def list_classifiers(*, session: Session) -> tuple[str, ...]:
     """Every classifier that has recorded a face, sorted."""
-    query = select(FaceRow.classifier).distinct().order_by(FaceRow.classifier)
+    query = select(PersonRow.classifier).distinct().order_by(PersonRow.classifier)
     return tuple(session.scalars(query))
 
 
@@ -76,11 +76,11 @@ def face_time_span(
     classifier: str | None = None,
 ) -> tuple[datetime, datetime] | None:
     """When the first and the last matching face were recorded; None without faces."""
-    where = _range(FaceRow.source, FaceRow.created_at, source, since, until)
+    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
     if classifier is not None:
-        where.append(FaceRow.classifier == classifier)
+        where.append(PersonRow.classifier == classifier)
     first, last = session.execute(
-        select(func.min(FaceRow.created_at), func.max(FaceRow.created_at)).where(*where)
+        select(func.min(PersonRow.created_at), func.max(PersonRow.created_at)).where(*where)
     ).one()
     if first is None or last is None:
         return None
@@ -96,7 +96,7 @@ def mood_over_time(
     until: datetime | None = None,
     classifier: str | None = None,
 ) -> tuple[MoodPoint, ...]:
-    """Faces by main emotion per hour or day (UTC), oldest first; buckets without faces are
+    """People by main emotion per hour or day (UTC), oldest first; buckets without any are
     left out, so the caller decides how to draw gaps.
 
     Raises:
@@ -104,18 +104,18 @@ def mood_over_time(
     """
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}, got {bucket!r}")
-    where = _range(FaceRow.source, FaceRow.created_at, source, since, until)
+    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
     if classifier is not None:
-        where.append(FaceRow.classifier == classifier)
+        where.append(PersonRow.classifier == classifier)
     start: ColumnElement[datetime | str]
     if session.get_bind().dialect.name == "sqlite":
-        start = func.strftime(_SQLITE_FORMATS[bucket], FaceRow.created_at)
+        start = func.strftime(_SQLITE_FORMATS[bucket], PersonRow.created_at)
     else:
-        start = func.date_trunc(bucket, FaceRow.created_at)
+        start = func.date_trunc(bucket, PersonRow.created_at)
     query = (
-        select(start.label("start"), FaceRow.main, func.count())
+        select(start.label("start"), PersonRow.main, func.count())
         .where(*where)
-        .group_by(start, FaceRow.main)
+        .group_by(start, PersonRow.main)
         .order_by(start)
     )
     points: dict[datetime, dict[str, int]] = {}

@@ -1,4 +1,5 @@
-"""The mood statistics: SQL aggregates over the faces table."""
+"""The mood statistics: SQL aggregates over the people table (`store.people`): a photo's
+faces, and a video's tracks once each, by main and by alternative emotion."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store.models import FaceRow
+from emokognition.store.models import PersonRow
 from emokognition.store.records import Stats
 
 
@@ -21,36 +22,37 @@ def get_stats(
     until: datetime | None = None,
     classifier: str | None = None,
 ) -> Stats:
-    """Faces counted by main and by alternative emotion.
+    """People counted by main and by alternative emotion: each face of a photo, each track
+    of a video once (not each frame it is seen in).
 
     Args:
-        source: Only faces of analyses from this source.
-        classifier: Only faces classified by this classifier.
+        source: Only people of analyses from this source.
+        classifier: Only people classified by this classifier.
         since: Only analyses created at or after this (aware) time.
         until: Only analyses created before this (aware) time.
     """
     where: list[ColumnElement[bool]] = []
     if source is not None:
-        where.append(FaceRow.source == source)
+        where.append(PersonRow.source == source)
     if since is not None:
-        where.append(FaceRow.created_at >= since)
+        where.append(PersonRow.created_at >= since)
     if until is not None:
-        where.append(FaceRow.created_at < until)
+        where.append(PersonRow.created_at < until)
     if classifier is not None:
-        where.append(FaceRow.classifier == classifier)
+        where.append(PersonRow.classifier == classifier)
     by_main = (
-        select(literal("main").label("axis"), FaceRow.main.label("emotion"), func.count())
+        select(literal("main").label("axis"), PersonRow.main.label("emotion"), func.count())
         .where(*where)
-        .group_by(FaceRow.main)
+        .group_by(PersonRow.main)
     )
     by_alternative = (
         select(
             literal("alternative").label("axis"),
-            FaceRow.alternative.label("emotion"),
+            PersonRow.alternative.label("emotion"),
             func.count(),
         )
         .where(*where)
-        .group_by(FaceRow.alternative)
+        .group_by(PersonRow.alternative)
     )
     counts: dict[str, dict[str, int]] = {
         "main": dict.fromkeys(EMOTIONS, 0),

@@ -108,7 +108,11 @@ class AnalysisList(BaseModel):
 
 
 class StatsOut(BaseModel):
-    """Faces by main and alternative emotion; all seven emotions present."""
+    """People by main and alternative emotion; all seven emotions present.
+
+    `faces` counts each face of a photo and each person (track) of a video once, by the
+    track's main and alternative emotion over the video, not every frame it is seen in.
+    """
 
     faces: int
     main: dict[str, int]

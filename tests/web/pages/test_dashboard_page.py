@@ -50,7 +50,7 @@ def test_numbers_equal_the_stats_api_with_and_without_filters(live: LiveServer, 
     _record(live, image_result([face("neutral", "sad")]), "dash-a", timedelta(days=9))
     page.goto(f"{live.url}/")
     stats = live.api.get("/api/v1/stats").json()
-    assert _shown(page) == stats and stats["faces"] >= 6
+    assert _shown(page) == stats and stats["faces"] >= 4  # the video's track counts once
     analyses = live.api.get("/api/v1/analyses", params={"limit": 1}).json()["total"]
     expect(page.locator("#total-analyses")).to_have_attribute("data-value", str(analyses))
     expect(page.locator("#mood-chart canvas")).to_have_count(1)

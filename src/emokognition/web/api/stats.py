@@ -33,7 +33,7 @@ Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 @router.get(
     "/stats",
-    summary="Faces by main and alternative emotion",
+    summary="People by main and alternative emotion (a video's track counts once)",
     dependencies=[ReadAccess],
     responses=error_responses(400, 422),
 )
@@ -48,8 +48,9 @@ def get_stats(
         str | None, Query(max_length=64, description="Only faces of this classifier.")
     ] = None,
 ) -> StatsOut:
-    """Counts over faces of analyses created in [since, until) from `source` (all if absent),
-    classified by `classifier` (all if absent: then faces of two classifiers may be mixed)."""
+    """Counts over the people of analyses created in [since, until) from `source` (all if
+    absent), classified by `classifier` (all if absent: then two classifiers may be mixed).
+    A photo counts each face; a video each track once, by the track's emotions."""
     since, until = _aware(since), _aware(until)
     if since is not None and until is not None and since > until:
         raise RequestError("'since' is after 'until'")
