@@ -39,7 +39,8 @@ def test_the_audience_panel_of_a_real_video(tmp_path: Path) -> None:
         "angry", "disgusted", "fearful", "happy", "sad", "surprised", "neutral",
     ]  # fmt: skip
     expected = [(mood.emotions or {}).get("happy", math.nan) for mood in result.audience]
-    np.testing.assert_allclose(lines[3].get_ydata(), expected, equal_nan=True)
+    drawn = np.asarray(lines[3].get_ydata(), dtype=np.float64)
+    np.testing.assert_allclose(drawn, np.array(expected, dtype=np.float64), equal_nan=True)
     assert len(figure.axes) == 1 + len(result.tracks)
     assert cv2.imread(str(plot_timelines(result, tmp_path / "woman.png"))) is not None
 
