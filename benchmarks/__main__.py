@@ -6,7 +6,13 @@ import subprocess
 import sys
 from importlib.util import find_spec
 
-MODULES = ("benchmarks.cold_start", "benchmarks.core", "benchmarks.video", "benchmarks.service")
+MODULES = (
+    "benchmarks.cold_start",
+    "benchmarks.core",
+    "benchmarks.decode_memory",
+    "benchmarks.video",
+    "benchmarks.service",
+)
 
 
 def main() -> int:

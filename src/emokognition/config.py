@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     mirror: bool = True
     # Refuse images above this many pixels before decoding them (decompression bombs).
     max_pixels: PositiveInt = 50_000_000
+    # Megabytes the image decodes of one process (its jobs together) may hold at once: big
+    # decodes take turns, one that needs more is refused. 400 decodes the largest image
+    # `max_pixels` lets in (a 50 MP PNG or JPEG needs about 300 MB while decoding).
+    decode_memory_mb: PositiveInt = 400
     max_download_bytes: PositiveInt = 50 * 1024 * 1024
     download_timeout: PositiveFloat = 20.0
     # Seconds for a whole URL download (connects, redirects, every byte): the timeout above is

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from emokognition.config import Settings
 from emokognition.errors import MediaError, MediaTooLarge
+from emokognition.media.budget import process_budget
 from emokognition.media.download import download
 from emokognition.media.images import DecodedImage, array_image, decode_image
 from emokognition.media.sniff import identify
@@ -123,4 +124,5 @@ def load_image(source: ImageSource, settings: Settings) -> DecodedImage:
     if isinstance(source, np.ndarray):
         return array_image(source)
     data = read_bytes(source, settings)
-    return decode_image(data, max_pixels=settings.max_pixels)
+    budget = process_budget(settings.decode_memory_mb)
+    return decode_image(data, max_pixels=settings.max_pixels, budget=budget)
