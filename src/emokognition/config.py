@@ -88,10 +88,10 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     # The Celery queue the service sends to and workers read (one per deployment).
     celery_queue: str = "emokognition"
-    # Bearer tokens, comma-separated; when any is set, writes need one (reads too unless
-    # `public_reads`).
+    # Bearer tokens, comma-separated; when any is set, writes need one, and reads too unless
+    # `public_reads` is set on purpose (unset: public without tokens, private with them).
     api_tokens: Annotated[tuple[str, ...], NoDecode] = Field(default=(), repr=False)
-    public_reads: bool = True
+    public_reads: bool | None = None
     max_upload_bytes: PositiveInt = 50 * 1024 * 1024
     # A sync call waits this many seconds for its result, then answers 202 with the id.
     sync_timeout: PositiveFloat = 30.0
@@ -221,6 +221,13 @@ class Settings(BaseSettings):
             data_dir = values.get("data_dir") or _default_data_dir()
             values = {**values, "media_dir": Path(data_dir) / "media"}
         return values
+
+    @model_validator(mode="after")
+    def _private_with_tokens(self) -> Settings:
+        """Face photos are personal data: with tokens, reads are private unless opened."""
+        if self.public_reads is None:
+            self.public_reads = not self.api_tokens
+        return self
 
     @model_validator(mode="after")
     def _resolve_storage(self) -> Settings:

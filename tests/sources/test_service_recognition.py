@@ -49,9 +49,12 @@ def test_api_url_sends_pictures_to_the_service(fake: FakeApis, bot_settings: Bot
 
     with serving(service_settings) as url:
         run_once(bot_settings(api_url=url, api_token=TOKEN))
-        stats = httpx.get(f"{url}/api/v1/stats", params={"source": "twitter"}).json()
-        listed = httpx.get(f"{url}/api/v1/analyses", params={"source": "twitter"}).json()
-        posts_listed = httpx.get(f"{url}/api/v1/posts", params={"source": "twitter"}).json()
+        # With tokens, reads are private too.
+        reader = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        with reader:
+            stats = reader.get("/api/v1/stats", params={"source": "twitter"}).json()
+            listed = reader.get("/api/v1/analyses", params={"source": "twitter"}).json()
+            posts_listed = reader.get("/api/v1/posts", params={"source": "twitter"}).json()
 
         with pytest.raises(SourceAuthError, match=r"service refused the credentials \(HTTP 401"):
             fake.add_tweet(702, "bob", [("s3", "photo", "face.jpg")])

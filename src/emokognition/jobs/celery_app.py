@@ -115,7 +115,8 @@ class CeleryRunner:
                 },
             )
         except (BrokerError, OSError) as exc:
-            raise Unavailable(f"job queue unavailable: {exc}", retry_after=10) from exc
+            logger.warning("job queue unavailable: %s", exc)  # names the broker's host
+            raise Unavailable("job queue unavailable", retry_after=10) from exc
 
     def wait(self, analysis_id: str, timeout: float) -> None:
         wait_for_database(self._database, analysis_id, timeout)
@@ -131,7 +132,8 @@ class CeleryRunner:
                     return 0  # never declared: nothing was ever queued
                 return int(declared.message_count)
         except (BrokerError, OSError) as exc:
-            raise Unavailable(f"job queue unavailable: {exc}", retry_after=10) from exc
+            logger.warning("job queue unavailable: %s", exc)  # names the broker's host
+            raise Unavailable("job queue unavailable", retry_after=10) from exc
 
     def check(self) -> None:
         self.queue_depth()

@@ -47,7 +47,9 @@ class Database:
                 yield session
         except OperationalError as exc:
             # Unreachable server, refused connection, SQLite locked past its busy timeout.
-            raise Unavailable(f"database unavailable: {_first_line(exc.orig)}") from exc
+            # The driver's text names host, port and database: for the log, not for clients.
+            logger.warning("database unavailable: %s", _first_line(exc.orig))
+            raise Unavailable("database unavailable") from exc
 
     def ping(self) -> None:
         """Raise `Unavailable` unless the database answers a trivial query."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,8 @@ from emokognition.web.deps import ServiceDep
 from emokognition.web.schemas import Health, error_responses
 from emokognition.web.security import ReadAccess
 
+logger = logging.getLogger(__name__)
+
 router = APIRouter(tags=["system"])
 
 
@@ -24,8 +27,8 @@ router = APIRouter(tags=["system"])
     responses={503: {"model": Health, "description": "The database or the queue is down."}},
 )
 async def health(service: ServiceDep) -> JSONResponse:
-    database = await run_in_threadpool(_probe, service.ping_database)
-    queue = await run_in_threadpool(_probe, service.check_queue)
+    database = await run_in_threadpool(_probe, service.ping_database, "database unavailable")
+    queue = await run_in_threadpool(_probe, service.check_queue, "job queue unavailable")
     ok = database == "ok" and queue == "ok"
     body = Health(
         status="ok" if ok else "unavailable",
@@ -53,9 +56,12 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-def _probe(check: Callable[[], None]) -> str:
+def _probe(check: Callable[[], None], failure: str) -> str:
+    """Return "ok" or `failure`: anyone may read /health, so the details of what failed (a
+    driver's message names hosts, ports, databases) go to the log only."""
     try:
         check()
     except EmokognitionError as exc:
-        return exc.message
+        logger.warning("health: %s (%s)", exc.message, exc.code)
+        return failure
     return "ok"

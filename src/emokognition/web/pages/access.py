@@ -1,16 +1,19 @@
 """Who may read and write through the pages when `EMOKOGNITION_API_TOKENS` is set.
 
-Writes (the upload form) need a token in the form. Reads are open unless `public_reads` is
-off; then a reader signs in once at /login with a token, kept in an HttpOnly cookie (a browser
-cannot send a bearer header with an <img> or <video> request).
+A person signs in once at /login with a token; the browser keeps a signed session (see
+`web.security`) in an HttpOnly, SameSite=Strict cookie (a browser cannot send a bearer header
+with an <img> or <video> request). A session may do what its token may: read when reads are
+private, and submit through the upload form without typing the token again. Every form POST
+is checked to come from our own pages (Origin, Sec-Fetch-Site): no other site can sign a
+browser in, or submit in its name.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from emokognition.config import Settings
@@ -18,31 +21,51 @@ from emokognition.errors import Unauthorized
 from emokognition.web.deps import SettingsDep
 from emokognition.web.pages.routing import PageRoute
 from emokognition.web.pages.templating import render
+from emokognition.web.security import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    matching_token,
+    same_origin,
+    session_of,
+    sign_session,
+)
 
-TOKEN_COOKIE = "emokognition_token"
+# The cookie of earlier versions held the token itself: dropped at the next sign-in.
+_OLD_TOKEN_COOKIE = "emokognition_token"
 
 router = APIRouter(route_class=PageRoute)
 
 
-def token_is_valid(settings: Settings, token: str | None) -> bool:
-    """Whether `token` is one of the configured tokens (compared in constant time)."""
-    given = (token or "").encode()
-    return bool(given) and any(hmac.compare_digest(given, t.encode()) for t in settings.api_tokens)
+def check_same_origin(request: Request) -> None:
+    """Refuse (403) a form POST that does not come from one of our own pages."""
+    if not same_origin(request):
+        raise HTTPException(403, "this form can only be sent from this site's own pages")
 
 
-def check_write_token(settings: Settings, token: str | None) -> None:
-    """Raise `Unauthorized` unless writes are open or `token` is valid."""
-    if settings.api_tokens and not token_is_valid(settings, token):
+def may_write(request: Request, settings: Settings, token: str | None) -> bool:
+    """Whether a page form may submit: no tokens are set, or the form holds a valid token,
+    or the browser is signed in (the form's origin is checked apart)."""
+    if not settings.api_tokens or matching_token(settings, token) is not None:
+        return True
+    return session_of(request) is not None
+
+
+def check_write(request: Request, settings: Settings, token: str | None) -> None:
+    """Raise `Unauthorized` unless `may_write`."""
+    if not may_write(request, settings, token):
         raise Unauthorized("a valid API token is needed to submit (EMOKOGNITION_API_TOKENS)")
 
 
 def require_page_read(request: Request, settings: SettingsDep) -> None:
-    """Dependency: reads are public, or the cookie (or a bearer header) holds a valid token."""
-    if not settings.api_tokens or settings.public_reads:
+    """Dependency: reads are public, or the browser is signed in, or a bearer header holds
+    a valid token."""
+    if settings.public_reads or not settings.api_tokens:
+        return
+    if session_of(request) is not None:
         return
     header = request.headers.get("authorization", "")
     bearer = header[7:] if header.lower().startswith("bearer ") else None
-    if not token_is_valid(settings, request.cookies.get(TOKEN_COOKIE) or bearer):
+    if matching_token(settings, bearer) is None:
         raise Unauthorized("sign in with an API token to read")
 
 
@@ -61,18 +84,21 @@ def login(
     token: Annotated[str, Form(max_length=512)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
-    if not token_is_valid(settings, token):
+    check_same_origin(request)
+    signed_in = matching_token(settings, token)
+    if signed_in is None:
         context = {"next": _local(next), "error": "That token is not valid."}
         return render(request, "login.html", context, status=401)
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(
-        TOKEN_COOKIE,
-        token,
+        SESSION_COOKIE,
+        sign_session(signed_in),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        max_age=30 * 24 * 3600,
+        max_age=SESSION_SECONDS,
     )
+    response.delete_cookie(_OLD_TOKEN_COOKIE)
     return response
 
 

@@ -15,7 +15,7 @@ from emokognition.app import Submission
 from emokognition.config import DETECTORS
 from emokognition.errors import EmokognitionError, MediaError, RequestError
 from emokognition.web.deps import ServiceDep, SettingsDep
-from emokognition.web.pages.access import check_write_token
+from emokognition.web.pages.access import check_same_origin, check_write, may_write
 from emokognition.web.pages.routing import PageRoute
 from emokognition.web.pages.templating import render
 
@@ -38,18 +38,19 @@ class UploadForm:
 
 @router.get("/upload")
 def upload_form(request: Request, settings: SettingsDep) -> Response:
-    return _page(request, settings.api_tokens != (), UploadForm())
+    return _page(request, not may_write(request, settings, None), UploadForm())
 
 
 @router.post("/upload")
 async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
+    check_same_origin(request)  # before reading a body another site may have sent
     async with request.form(max_files=1, max_fields=len(_TEXT_FIELDS) + 1) as form:
         typed = _typed(form)
         token = _text(form, "token")
         upload = form.get("file")
         data = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     try:
-        check_write_token(settings, token)
+        check_write(request, settings, token)
         submission = _submission(typed, data)
         wait = settings.sync_timeout if typed.mode == "sync" else None
         analysis = await run_in_threadpool(service.submit, submission, wait=wait)
@@ -64,7 +65,7 @@ async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -
             filename=typed.filename,
             errors=(what + exc.message,),
         )
-        return _page(request, settings.api_tokens != (), failed, status=exc.status)
+        return _page(request, not may_write(request, settings, None), failed, status=exc.status)
     return RedirectResponse(f"/analyses/{analysis.id}", status_code=303)
 
 
