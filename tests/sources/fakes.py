@@ -73,15 +73,29 @@ class FakeApis(LocalServer):
     # --- scripting ---------------------------------------------------------------------------
 
     def add_tweet(
-        self, post_id: int, author: str, media: list[tuple[str, str, str | None]] | None = None
+        self,
+        post_id: int,
+        author: str,
+        media: list[tuple[str, str, str | None]] | None = None,
+        *,
+        edit_of: int | None = None,
     ) -> None:
-        """A mention by `author` with media (key, type, file name or None for no URL)."""
+        """A mention by `author` with media (key, type, file name or None for no URL); with
+        `edit_of`, a new version of that post (API v2 names every version's id)."""
         author_id = f"u{len(self.users) + 1}"
         for known_id, known in self.users.items():
             if known == author:
                 author_id = known_id
         self.users[author_id] = author
         post: dict[str, Any] = {"id": str(post_id), "text": "@moodbot look", "author_id": author_id}
+        # Every version carries the ids of all of them, oldest first.
+        history = [str(post_id)]
+        if edit_of is not None:
+            versions = [t for t in self.tweets if t["edit_history_tweet_ids"][0] == str(edit_of)]
+            history = [*versions[0]["edit_history_tweet_ids"], str(post_id)]
+            for version in versions:
+                version["edit_history_tweet_ids"] = history
+        post["edit_history_tweet_ids"] = history
         if media:
             post["attachments"] = {"media_keys": [m[0] for m in media]}
         for media_key, kind, name in media or []:

@@ -119,3 +119,18 @@ def test_the_command_line(
     assert fake.replies() == []
     assert [len(recorded(settings, "mastodon", p)) for p in ("501", "502", "503")] == [1, 1, 1]
     assert cursor(settings, "mastodon", BOT_USERNAME) == "13"
+
+
+def test_an_edited_status_is_not_answered_again(fake: FakeApis, bot_settings: BotSettings) -> None:
+    """Mastodon sends an edit as an `update` notification of the same status: not a mention."""
+    fake.add_notification(11, 501, "ann", [fake.image("a1", "face.jpg")])
+    settings = bot_settings()
+    run_once(settings, "mastodon")
+    fake.add_notification(14, 501, "ann", [fake.image("a1", "face.jpg")])
+    fake.notifications[-1]["type"] = "update"  # the server ignores types[]=mention, as some do
+
+    run_once(settings, "mastodon")
+
+    assert [r["in_reply_to_id"] for r in fake.replies()] == ["501"]
+    assert len(recorded(settings, "mastodon", "501")) == 1
+    assert fake.requests_to("notifications")[0].query["types[]"] == ["mention"]

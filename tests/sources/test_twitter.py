@@ -111,6 +111,29 @@ def test_the_same_mentions_served_again_are_not_recorded_or_replied_twice(
     assert cursor(settings, "twitter", BOT_USER_ID) == "105"
 
 
+def test_an_edited_post_is_the_same_post_recorded_and_answered_once(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(101, "ann", [("3_101", "photo", "face.jpg")])
+    settings = bot_settings()
+    run_once(settings)
+    # Ann edits her post (a new id); Bob posts and edits his before the bot polls again.
+    fake.add_tweet(107, "ann", [("3_101", "photo", "face.jpg")], edit_of=101)
+    fake.add_tweet(108, "bob", [("3_108", "photo", "group.jpg")])
+    fake.add_tweet(109, "bob", [("3_108", "photo", "group.jpg")], edit_of=108)
+
+    run_once(settings)
+
+    assert [r["reply"]["in_reply_to_tweet_id"] for r in fake.replies()] == ["101", "108"]
+    assert [len(recorded(settings, "twitter", p)) for p in ("101", "107", "108", "109")] == [
+        1,
+        0,
+        1,
+        0,
+    ]
+    assert cursor(settings, "twitter", BOT_USER_ID) == "109"
+
+
 def test_initial_tweet_id_starts_after_that_post(
     fake: FakeApis, bot_settings: BotSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

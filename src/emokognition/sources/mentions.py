@@ -28,9 +28,10 @@ class Mention:
     """A post that mentions the bot's account.
 
     Attributes:
-        post_id: The post to record and reply to.
-        cursor: Where the poller stands once this mention is done (Twitter/X: the post id,
-            Mastodon: the notification id).
+        post_id: The post to record and reply to (Twitter/X: as first published, whichever
+            version of an edited post this is).
+        cursor: Where the poller stands once this mention is done (Twitter/X: this version's
+            post id, Mastodon: the notification id).
         author: The author's handle without "@", None when the payload lacks it.
         visibility: The post's visibility (Mastodon), kept by the reply.
     """

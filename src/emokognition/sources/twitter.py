@@ -65,6 +65,7 @@ class TwitterSource:
             )
             if not isinstance(body, dict):
                 raise SourceAPIError("twitter: mentions payload is not a JSON object")
+            # Newest first: of a post and its edits, the newest version is kept.
             for mention in _page_mentions(body):
                 found.setdefault(mention.post_id, mention)
             token = as_dict(body.get("meta")).get("next_token")
@@ -73,8 +74,8 @@ class TwitterSource:
             params["pagination_token"] = str(token)
         else:
             logger.warning("twitter: stopped after %d pages of mentions", _MAX_PAGES)
-        mentions = [m for m in found.values() if is_newer(m.post_id, since)]
-        return sorted(mentions, key=lambda m: cursor_key(m.post_id))
+        mentions = [m for m in found.values() if is_newer(m.cursor, since)]
+        return sorted(mentions, key=lambda m: cursor_key(m.cursor))
 
     def reply(self, mention: Mention, text: str) -> str:
         body = self.client.json(
@@ -113,13 +114,21 @@ def _page_mentions(body: dict[str, Any]) -> list[Mention]:
         keys = as_list(as_dict(post.get("attachments")).get("media_keys"))
         mentions.append(
             Mention(
-                post_id=str(post["id"]),
+                post_id=_original(post),
                 cursor=str(post["id"]),
                 author=users.get(str(post.get("author_id"))) or None,
                 media=tuple(_media(str(key), media.get(str(key))) for key in keys),
             )
         )
     return mentions
+
+
+def _original(post: dict[str, Any]) -> str:
+    """The id of the post as first published: an edit comes back with a new id and the ids of
+    every version (`edit_history_tweet_ids`, oldest first), and is the same post to us, recorded
+    and answered once."""
+    history = [str(i) for i in as_list(post.get("edit_history_tweet_ids")) if str(i).isdigit()]
+    return history[0] if history else str(post["id"])
 
 
 def _media(key: str, item: dict[str, Any] | None) -> MediaRef:
