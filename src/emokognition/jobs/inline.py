@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from emokognition.errors import EmokognitionError, QueueFull
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
+from emokognition.jobs.pace import JobPace
 from emokognition.jobs.runner import wait_for_database
 from emokognition.store import resumable_analyses
 
@@ -35,6 +37,7 @@ class InlineRunner:
         self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="emokognition-job")
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
+        self._pace = JobPace()
         self._closed = threading.Event()
         self._sweep_every = max(0.2, min(5.0, settings.job_lease / 3))
         self._sweeper = threading.Thread(target=self._sweep_loop, name="job-sweeper", daemon=True)
@@ -51,7 +54,7 @@ class InlineRunner:
             if len(self._pending) >= self._capacity:
                 raise QueueFull(
                     f"{len(self._pending)} analyses are running or waiting; try again later",
-                    retry_after=max(1, len(self._pending) // self._workers),
+                    retry_after=self._pace.drain_seconds(len(self._pending), self._workers),
                 )
             self._pending[analysis_id] = threading.Event()
         self._executor.submit(self._run, analysis_id)
@@ -84,9 +87,12 @@ class InlineRunner:
             self._pending.clear()
 
     def _run(self, analysis_id: str) -> None:
+        started = time.monotonic()
         try:
             if not self._closed.is_set():
-                run_analysis(analysis_id, self._context)
+                outcome = run_analysis(analysis_id, self._context)
+                if outcome.status in ("done", "failed"):  # it ran: a measure of the pace
+                    self._pace.record(time.monotonic() - started)
         except EmokognitionError as exc:  # database gone: the sweeper retries later
             logger.warning("analysis %s not run: %s", analysis_id, exc.message)
         except Exception:  # never let a job thread die silently
