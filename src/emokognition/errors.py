@@ -103,6 +103,12 @@ class ForbiddenURL(SourceError):
     status = 400
 
 
+class PrivateAddress(ForbiddenURL):
+    """The host resolves to a private address and this configuration does not allow those
+    (`EMOKOGNITION_ALLOW_PRIVATE_URLS`): the refusal is ours, so the same URL works once
+    allowed."""
+
+
 class DownloadError(SourceError):
     """The download failed, timed out, or answered with an error status.
 

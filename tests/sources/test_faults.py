@@ -11,7 +11,8 @@ import pytest
 
 from emokognition.cli import main
 from emokognition.config import get_settings
-from emokognition.errors import SourceAPIError
+from emokognition.errors import SourceAPIError, Unavailable
+from emokognition.sources import create_daemon
 from tests.sources.conftest import BotSettings, cursor, recorded, run_once
 from tests.sources.fakes import BEARER, BOT_USER_ID, Failure, FakeApis
 
@@ -233,15 +234,23 @@ def test_rate_limit_reset_headers() -> None:
     assert rate_limit_wait(httpx.Headers({}), now=now) == 60
 
 
-def test_media_on_private_addresses_is_refused_unless_allowed(
-    fake: FakeApis, bot_settings: BotSettings, caplog: pytest.LogCaptureFixture
+def test_media_on_private_addresses_is_refused_unless_allowed_and_kept_for_then(
+    fake: FakeApis, bot_settings: BotSettings
 ) -> None:
+    fake.add_tweet(400, "ann", [("m4", "photo", "face.jpg")])
+    settings = bot_settings()
+    run_once(settings)
     fake.add_tweet(401, "ann", [("m5", "photo", "face.jpg")])
-    settings = bot_settings(allow_private_api_media=False)
+    refusing = settings.model_copy(update={"allow_private_api_media": False})
 
-    with caplog.at_level(logging.WARNING):
-        run_once(settings)
+    with create_daemon(refusing, "twitter", once=True) as daemon, pytest.raises(Unavailable) as e:
+        daemon.run()
 
-    assert "resolves to a non-public address" in caplog.text
-    assert fake.hits["media"] == 0
-    assert recorded(settings, "twitter", "401") == ()
+    assert "resolves to a non-public address" in e.value.message
+    assert "not moving past this mention" in e.value.message
+    assert fake.hits["media"] == 1 and recorded(settings, "twitter", "401") == ()
+    assert cursor(settings, "twitter", BOT_USER_ID) == "400"  # 401 is not lost
+    # Allowed again: the mention is analysed and answered.
+    run_once(settings)
+    assert len(recorded(settings, "twitter", "401")) == 1
+    assert [r["reply"]["in_reply_to_tweet_id"] for r in fake.replies()] == ["400", "401"]

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from emokognition.errors import DownloadError, ForbiddenURL, UnknownHost
+from emokognition.errors import DownloadError, ForbiddenURL, PrivateAddress, UnknownHost
 
 Resolve: TypeAlias = Callable[[str, int], Sequence[str]]
 """(host, port) -> its IP addresses as strings; raises `socket.gaierror` when it cannot."""
@@ -85,7 +85,7 @@ def resolve_checked(
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
-                raise ForbiddenURL(
+                raise PrivateAddress(
                     f"host {host!r} resolves to a non-public address; "
                     "set EMOKOGNITION_ALLOW_PRIVATE_URLS=true to allow it"
                 )

@@ -3,7 +3,9 @@
 Exactly once, across restarts and kills:
 1. a picture is recorded with its post in one transaction (the unique source post decides);
 2. the reply is claimed in the database before it is sent, and its id stored after;
-3. the cursor moves past a mention only when 1 and 2 are done.
+3. the cursor moves past a mention only when 1 and 2 are done, or when its pictures cannot be
+   analysed for a reason of their own (refusals of this configuration or of the service being
+   down stop before it, so the next poll tries it again).
 A restart thus redoes what was recorded but not replied; a kill while sending leaves a claim
 without reply id, which is never sent again (at most once, logged).
 """
@@ -22,6 +24,7 @@ from emokognition.errors import (
     DownloadError,
     MediaError,
     NotFound,
+    PrivateAddress,
     SourceAPIError,
     SourceAuthError,
     SourceError,
@@ -155,6 +158,12 @@ class Daemon:
             outcome = self.recognizer.outcome(post.analysis_id)
         except SourceAuthError:
             raise
+        except PrivateAddress as exc:
+            # Refused by this configuration, not by the picture: stop before the mention, so
+            # that it is tried again once private addresses are allowed, not lost.
+            raise Unavailable(
+                f"{where}: {exc.message}; not moving past this mention until then"
+            ) from exc
         except SourceAPIError as exc:
             if _transient(exc):
                 # Vision or the service is down, not the picture bad: stop before this
