@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from emokognition.errors import DownloadError, ForbiddenURL, UnknownHost
+from emokognition.errors import DownloadError, ForbiddenURL, PrivateAddress, UnknownHost
 from emokognition.media.addresses import Resolve, is_public_address, resolve_checked
 
 
@@ -64,7 +64,7 @@ def _fails(code: int) -> Resolve:
     ("resolve", "allow_private", "expected"),
     [
         (_answers("8.8.8.8", "2606:4700::1111"), False, ["8.8.8.8", "2606:4700::1111"]),
-        (_answers("8.8.8.8", "127.0.0.1"), False, ForbiddenURL),  # every answer, not the first
+        (_answers("8.8.8.8", "127.0.0.1"), False, PrivateAddress),  # every answer, not the first
         (_answers("8.8.8.8", "127.0.0.1"), True, ["8.8.8.8", "127.0.0.1"]),
         (_answers(), True, UnknownHost),
         (_fails(socket.EAI_NONAME), True, UnknownHost),
