@@ -27,6 +27,16 @@ def test_stats_take_iso_dates_not_numbers(client: TestClient, value: str) -> Non
     assert client.get("/api/v1/stats", params={"since": "2026-01-31T12:00:00Z"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("since", "0001-01-01T00:00:00+00:01"), ("until", "9999-12-31T23:59:59-00:01")],
+)
+def test_stats_refuse_a_moment_utc_cannot_hold(client: TestClient, name: str, value: str) -> None:
+    # Found by `make fuzz`: year 0 or 10000 once in UTC was a 500 from the database layer.
+    response = client.get("/api/v1/stats", params={name: value})
+    assert response.status_code == 400 and "out of range" in response.json()["error"]["message"]
+
+
 def test_a_wrong_method_names_every_method_the_path_takes(client: TestClient) -> None:
     response = client.put(f"/api/v1/analyses/{'a' * 32}")
     assert response.status_code == 405

@@ -51,7 +51,7 @@ def get_stats(
     """Counts over the people of analyses created in [since, until) from `source` (all if
     absent), classified by `classifier` (all if absent: then two classifiers may be mixed).
     A photo counts each face; a video each track once, by the track's emotions."""
-    since, until = _aware(since), _aware(until)
+    since, until = _utc(since, "since"), _utc(until, "until")
     if since is not None and until is not None and since > until:
         raise RequestError("'since' is after 'until'")
     return StatsOut.of(
@@ -59,7 +59,12 @@ def get_stats(
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+def _utc(moment: datetime | None, name: str) -> datetime | None:
+    """The moment in UTC (naive: taken as UTC); one that UTC cannot hold (0001-01-01 at
+    +00:01 is in year 0) is refused, not a 500 from the database layer."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except OverflowError as exc:
+        raise RequestError(f"'{name}' is out of range: {moment.isoformat()}") from exc
