@@ -103,6 +103,11 @@ def test_a_signed_in_upload_form_asks_for_no_token(
         )
         assert accepted.status_code == 303
         assert client.get(accepted.headers["location"]).status_code == 200
+        # signing out ends the session on this browser
+        out = client.post("/logout", follow_redirects=False)
+        assert out.status_code == 303 and out.headers["location"] == "/login"
+        assert 'name="token"' in client.get("/upload").text
+        assert client.get("/", follow_redirects=False).status_code == 303
 
 
 def test_forms_posted_from_another_site_are_refused(
@@ -180,6 +185,7 @@ def test_sign_in_then_upload_in_a_browser(browser: Browser, tmp_path: Path) -> N
         assert page.evaluate("document.cookie") == ""
         page.goto(f"{live.url}/upload")
         expect(page.get_by_label("API token")).to_have_count(0)
+        expect(page.locator("#signed-in")).to_be_visible()
         page.get_by_label("A photo or video file").set_input_files(GROUP_PHOTO)
         page.get_by_role("button", name="Analyse").click()
         page.wait_for_url(re.compile(r"/analyses/[0-9a-f]{32}$"))
@@ -188,4 +194,8 @@ def test_sign_in_then_upload_in_a_browser(browser: Browser, tmp_path: Path) -> N
         page.wait_for_function(
             "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
         )
+        page.goto(f"{live.url}/upload")
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{live.url}/login")
+        assert SESSION_COOKIE not in {c["name"] for c in context.cookies()}
         context.close()

@@ -102,6 +102,14 @@ def login(
     return response
 
 
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    check_same_origin(request)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
 def _local(target: str) -> str:
     """Only a path on this site: never an open redirect to another host."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -12,12 +12,13 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from emokognition.app import Submission
-from emokognition.config import DETECTORS
+from emokognition.config import DETECTORS, Settings
 from emokognition.errors import EmokognitionError, MediaError, RequestError
 from emokognition.web.deps import ServiceDep, SettingsDep
 from emokognition.web.pages.access import check_same_origin, check_write, may_write
 from emokognition.web.pages.routing import PageRoute
 from emokognition.web.pages.templating import render
+from emokognition.web.security import session_of
 
 router = APIRouter(route_class=PageRoute)
 
@@ -38,7 +39,7 @@ class UploadForm:
 
 @router.get("/upload")
 def upload_form(request: Request, settings: SettingsDep) -> Response:
-    return _page(request, not may_write(request, settings, None), UploadForm())
+    return _page(request, settings, UploadForm())
 
 
 @router.post("/upload")
@@ -65,7 +66,7 @@ async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -
             filename=typed.filename,
             errors=(what + exc.message,),
         )
-        return _page(request, not may_write(request, settings, None), failed, status=exc.status)
+        return _page(request, settings, failed, status=exc.status)
     return RedirectResponse(f"/analyses/{analysis.id}", status_code=303)
 
 
@@ -101,6 +102,12 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _page(request: Request, needs_token: bool, form: UploadForm, *, status: int = 200) -> Response:
-    context = {"form": form, "detectors": DETECTORS, "needs_token": needs_token}
+def _page(request: Request, settings: Settings, form: UploadForm, *, status: int = 200) -> Response:
+    """The form; it asks for a token when tokens are set and the browser is not signed in."""
+    context = {
+        "form": form,
+        "detectors": DETECTORS,
+        "needs_token": not may_write(request, settings, None),
+        "signed_in": bool(settings.api_tokens) and session_of(request) is not None,
+    }
     return render(request, "upload.html", context, status=status)
