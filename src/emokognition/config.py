@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     allow_private_api_media: bool = False
     # Seconds between polls (without --once).
     bot_interval: NonNegativeFloat = 60.0
+    # Mentions handled at once (downloads, analyses, replies), one conversation's in order: a
+    # slow media host or a burst of mentions does not stall the rest.
+    bot_concurrency: PositiveInt = 8
     # HTTP 429: wait until the reset time, at most this many seconds per wait.
     bot_rate_limit_max_wait: NonNegativeFloat = 900.0
     # 5xx and time-outs: waits of base, 2 x base, ... up to the cap; at most `bot_tries` tries.

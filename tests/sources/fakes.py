@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from email.message import Message
@@ -57,6 +58,7 @@ class FakeApis(LocalServer):
         self.users: dict[str, str] = {}  # author id -> username
         self.page_size = 100
         self.drop_includes = False
+        self.media_delay = 0.0  # seconds each media download takes (a slow media host)
         self.ignore_since = False
         self.notifications: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}
@@ -79,9 +81,11 @@ class FakeApis(LocalServer):
         media: list[tuple[str, str, str | None]] | None = None,
         *,
         edit_of: int | None = None,
+        conversation: int | None = None,
     ) -> None:
         """A mention by `author` with media (key, type, file name or None for no URL); with
-        `edit_of`, a new version of that post (API v2 names every version's id)."""
+        `edit_of`, a new version of that post (API v2 names every version's id); with
+        `conversation`, a reply in that conversation (else it starts its own)."""
         author_id = f"u{len(self.users) + 1}"
         for known_id, known in self.users.items():
             if known == author:
@@ -96,6 +100,7 @@ class FakeApis(LocalServer):
             for version in versions:
                 version["edit_history_tweet_ids"] = history
         post["edit_history_tweet_ids"] = history
+        post["conversation_id"] = str(conversation or edit_of or post_id)
         if media:
             post["attachments"] = {"media_keys": [m[0] for m in media]}
         for media_key, kind, name in media or []:
@@ -210,6 +215,7 @@ class FakeApis(LocalServer):
                 {"access_token": GOOGLE_ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"},
             )
         if route == "media":
+            time.sleep(self.media_delay)
             data = self.files.get(r.path.removeprefix("/media/"))
             if data is None:
                 return 404, b"not found", {}

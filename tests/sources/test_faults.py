@@ -17,6 +17,12 @@ from tests.sources.conftest import BotSettings, cursor, recorded, run_once
 from tests.sources.fakes import BEARER, BOT_USER_ID, Failure, FakeApis
 
 
+@pytest.fixture
+def bot_settings(bot_settings: BotSettings) -> BotSettings:
+    """One mention at a time: each scripted failure meets the mention it is written for."""
+    return lambda **overrides: bot_settings(**{"bot_concurrency": 1, **overrides})
+
+
 def test_429_waits_for_the_reset_and_goes_on(fake: FakeApis, bot_settings: BotSettings) -> None:
     fake.add_tweet(201, "ann", [("m1", "photo", "face.jpg")])
     reset = str(int(time.time()) + 1)

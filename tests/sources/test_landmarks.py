@@ -19,6 +19,12 @@ from tests.sources.conftest import BotSettings, cursor, recorded, run_once
 from tests.sources.fakes import BOT_USER_ID, GOOGLE_ACCESS_TOKEN, GOOGLE_KEY, Failure, FakeApis
 
 
+@pytest.fixture
+def bot_settings(bot_settings: BotSettings) -> BotSettings:
+    """One mention at a time: each scripted failure meets the mention it is written for."""
+    return lambda **overrides: bot_settings(**{"bot_concurrency": 1, **overrides})
+
+
 def _service_account_file(tmp_path: Path, token_uri: str) -> Path:
     """A service account file with a fresh RSA key; its token_uri is the fake's."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -13,8 +13,10 @@ without reply id, which is never sent again (at most once, logged).
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -119,11 +121,9 @@ class Daemon:
         while True:
             try:
                 mentions = self.source.mentions(cursor)
-                for mention in mentions:
-                    self.process(mention)
-                    self._save_cursor(mention.cursor)
-                    cursor = mention.cursor
+                cursor = self._process_all(mentions) or cursor
             except (SourceAPIError, Unavailable) as exc:
+                cursor = self._first_cursor()  # as far as the mentions before the failure got
                 if self.options.once:
                     raise
                 logger.warning("%s; polling again in %g s", exc.message, self.options.interval)
@@ -132,6 +132,49 @@ class Daemon:
                 return 0
             if not self.options.once:
                 self._sleep(self.options.interval)
+
+    def _process_all(self, mentions: list[Mention]) -> str | None:
+        """Process `mentions` (oldest first), up to `bot_concurrency` conversations at once,
+        each conversation's in order; the cursor moves past a mention only when it and every
+        mention before it are done. Returns the cursor saved last (None when none moved it).
+
+        Raises:
+            The first failure in mention order, after saving the cursor just before it.
+        """
+        lanes: dict[str, list[int]] = {}
+        for index, mention in enumerate(mentions):
+            lanes.setdefault(mention.conversation or mention.post_id, []).append(index)
+        finished: queue.SimpleQueue[tuple[int, BaseException | None]] = queue.SimpleQueue()
+
+        def run_lane(indices: list[int]) -> None:
+            for position, index in enumerate(indices):
+                try:
+                    self.process(mentions[index])
+                except BaseException as exc:  # handed to the polling thread, which raises it
+                    finished.put((index, exc))
+                    for later in indices[position + 1 :]:  # stays in order: not processed
+                        finished.put((later, _NOT_RUN))
+                    return
+                finished.put((index, None))
+
+        workers = min(self.settings.bot_concurrency, len(lanes)) or 1
+        outcome: dict[int, BaseException | None] = {}
+        saved, done = None, 0
+        with ThreadPoolExecutor(workers, thread_name_prefix="mention") as pool:
+            for indices in lanes.values():
+                pool.submit(run_lane, indices)
+            for _ in mentions:
+                index, error = finished.get()
+                outcome[index] = error
+                while done in outcome and outcome[done] is None:
+                    done += 1
+                    saved = mentions[done - 1].cursor
+                    self._save_cursor(saved)
+        failures = [outcome[i] for i in sorted(outcome) if outcome[i] is not None]
+        first = next((e for e in failures if e is not _NOT_RUN), None)
+        if first is not None:
+            raise first
+        return saved
 
     def process(self, mention: Mention) -> list[Handled]:
         """Record every picture of a mention once and reply once; returns what was recorded."""
@@ -236,6 +279,13 @@ class Daemon:
 
     def _save_cursor(self, value: str) -> None:
         self.ledger.save_cursor(self.source.name, self.source.account, value)
+
+
+class _NotRun(Exception):
+    """A mention left for the next poll: one before it in its conversation failed."""
+
+
+_NOT_RUN = _NotRun()
 
 
 def _host(url: str) -> str | None:

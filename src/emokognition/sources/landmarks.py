@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,8 @@ class LandmarkRecognizer:
         self.client = client
         self._api_key = api_key
         self._account = None if api_key else _service_account(account_file)
+        # Mentions are handled in threads: one of them fetches (or refreshes) the token.
+        self._token_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, client: ApiClient) -> LandmarkRecognizer:
@@ -108,9 +111,10 @@ class LandmarkRecognizer:
         headers: dict[str, str] = {}
         try:
             # Fetches (and later refreshes) an access token from the file's token_uri.
-            self._account.before_request(  # type: ignore[no-untyped-call]
-                _Transport(self.client), "POST", self.base, headers
-            )
+            with self._token_lock:
+                self._account.before_request(  # type: ignore[no-untyped-call]
+                    _Transport(self.client), "POST", self.base, headers
+                )
         except google.auth.exceptions.RefreshError as exc:
             raise SourceAuthError(f"vision: the service account was refused: {exc}") from exc
         except google.auth.exceptions.TransportError as exc:

@@ -132,6 +132,8 @@ def _mention(notification: Any) -> Mention | None:
         if isinstance(attachments, list)
         else (),
         visibility=str(status.get("visibility") or "") or None,
+        # Statuses name no conversation: one author's mentions are answered in turn.
+        conversation=str(as_dict(status.get("account")).get("acct") or "") or None,
     )
 
 

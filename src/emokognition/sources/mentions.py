@@ -34,6 +34,8 @@ class Mention:
             post id, Mastodon: the notification id).
         author: The author's handle without "@", None when the payload lacks it.
         visibility: The post's visibility (Mastodon), kept by the reply.
+        conversation: What orders replies: mentions of one conversation are handled in turn
+            (Twitter/X: the conversation id, Mastodon: the author); None: the post alone.
     """
 
     post_id: str
@@ -41,6 +43,7 @@ class Mention:
     author: str | None
     media: tuple[MediaRef, ...]
     visibility: str | None = None
+    conversation: str | None = None
 
 
 class MentionSource(Protocol):

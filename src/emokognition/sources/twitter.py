@@ -20,6 +20,7 @@ _MENTION_FIELDS = {
     "max_results": "100",
     "expansions": "attachments.media_keys,author_id",
     "media.fields": "url,type,preview_image_url",
+    "tweet.fields": "conversation_id,edit_history_tweet_ids",
     "user.fields": "username",
 }
 
@@ -116,6 +117,7 @@ def _page_mentions(body: dict[str, Any]) -> list[Mention]:
             Mention(
                 post_id=_original(post),
                 cursor=str(post["id"]),
+                conversation=str(post.get("conversation_id") or "") or None,
                 author=users.get(str(post.get("author_id"))) or None,
                 media=tuple(_media(str(key), media.get(str(key))) for key in keys),
             )
