@@ -177,9 +177,16 @@ class FerCascade:
     def __init__(
         self, cascade_file: str, scale_factor: float, min_neighbors: int, min_face_size: int
     ) -> None:
-        self._cascade = cv2.CascadeClassifier(str(cascade_file))
-        if self._cascade.empty():
-            raise ModelError(f"cannot load Haar cascade {Path(cascade_file).name}")
+        path = Path(cascade_file)
+        if not path.is_file():
+            raise ModelError(f"cannot load Haar cascade {path}: no such file")
+        self._cascade = cv2.CascadeClassifier()
+        try:
+            loaded = self._cascade.load(str(path))
+        except cv2.error as exc:
+            raise ModelError(f"cannot load Haar cascade {path.name}: not a cascade file") from exc
+        if not loaded or self._cascade.empty():
+            raise ModelError(f"cannot load Haar cascade {path.name}")
         self._scale_factor = scale_factor
         self._min_neighbors = min_neighbors
         self._min_size = (min_face_size, min_face_size)
