@@ -61,7 +61,7 @@ class VideoAnalysis:
         self.settings = settings or (analyzer.settings if analyzer else get_settings())
         self.sampling = options.sampling(default_fps=self.settings.video_fps)
         self.probe: Probe = probe_video(VideoFile.from_source(source, self.settings), self.settings)
-        self.plan = Plan.build(self.probe.index, self.sampling)
+        self.plan = Plan.build(self.probe.index, self.sampling, workers=options.workers)
         analyzer = analyzer or build_analyzer(detector, self.settings, "video")
         self.model: ModelInfo = analyzer.model
         if options.parallel:

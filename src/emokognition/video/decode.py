@@ -47,7 +47,8 @@ class DecodedFrame:
 class FrameReader:
     """Decodes frames [start, stop) of a probed video and yields the selected ones.
 
-    Decoding starts at the keyframe `start` (a seek when start > 0). Frames that are not
+    Decoding starts at the keyframe at or before `start` (a seek when start > 0); frames
+    before `start` are decoded only when later frames depend on them. Frames that are not
     selected are decoded only when later frames depend on them (H.264 non-reference frames
     are passed over), and only selected frames become arrays, the costly step. Packets that
     fail to decode are passed over; after iteration, `skipped` counts the frames of the range
@@ -56,7 +57,7 @@ class FrameReader:
     Args:
         probe: The video.
         selected: (N,) bool over all frames of the video.
-        start: First frame of the range, a keyframe.
+        start: First frame of the range (any frame).
         stop: One past the last frame; None for the end of the video.
         threads: FFmpeg decoding threads (0: as many as it likes).
     """
@@ -146,7 +147,7 @@ class FrameReader:
         position = self.probe.index.position(packet.pts)
         if (
             position is None
-            or self.selected[position]
+            or (self.selected[position] and position >= self.start)
             or not is_disposable(memoryview(packet), length_size)
         ):
             return False

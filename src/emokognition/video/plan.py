@@ -1,7 +1,11 @@
-"""Split a video into segments that start at keyframes, and its analysed frames into batches.
+"""Which frames are analysed, in which batches, and how a parallel run splits them.
 
-The plan depends only on the video and the sampling, never on how many workers run it: a
-single process and N workers analyse the very same batches, so they find the same faces.
+Batches are cut over the whole video (every `BATCH_FRAMES` analysed frames), never by the
+segments: a single process and N workers analyse the very same batches, so they find the same
+faces. A parallel run gets one segment per worker, cut only between batches but anywhere there
+(not only at keyframes: a worker decodes from the keyframe before its segment and analyses
+from its start), of equal estimated cost, decoding included, so that the workers finish
+together.
 """
 
 from __future__ import annotations
@@ -17,29 +21,38 @@ from emokognition.video.sampling import Sampling
 BATCH_FRAMES = 8
 """Analysed frames whose faces are detected and classified in one model run."""
 
-SEGMENT_FRAMES = 16
-"""Analysed frames a segment holds at least (keyframe distance permitting)."""
+ANALYSIS_COST = 4.0
+"""An analysed frame's cost in decoded frames: converting, detecting and classifying a 1280x720
+frame against decoding one (`python -m benchmarks.video`, the segment table)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """Frames [start, stop) of a video; frame `start` is a keyframe, so decoding can begin there.
+    """Frames [start, stop) of a video, analysed by one worker.
 
     Attributes:
         start: Index of its first frame.
         stop: Index one past its last frame.
         samples: How many of its frames are analysed.
+        decode_from: The keyframe at or before `start` where its decoding begins.
     """
 
     start: int
     stop: int
     samples: int
+    decode_from: int = 0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.start < self.stop:
+        if not 0 <= self.decode_from <= self.start < self.stop:
             raise ValueError(
-                f"segment must satisfy 0 <= start < stop, got {self.start}, {self.stop}"
+                "segment must satisfy 0 <= decode_from <= start < stop, got "
+                f"{self.decode_from}, {self.start}, {self.stop}"
             )
+
+    @property
+    def cost(self) -> float:
+        """Estimated work in decoded frames: everything decoded, plus the analyses."""
+        return (self.stop - self.decode_from) + ANALYSIS_COST * self.samples
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -64,24 +77,19 @@ class Plan:
         index: FrameIndex,
         sampling: Sampling,
         *,
+        workers: int = 1,
         batch: int = BATCH_FRAMES,
-        segment: int = SEGMENT_FRAMES,
     ) -> Plan:
-        """Select frames, then cut segments at keyframes and batches inside segments."""
+        """Select frames, batch them, and cut one segment per worker, of equal cost."""
         selected = sampling.select(index.times())
-        segments = _segments(selected, index.keyframes, segment)
-        starts: list[int] = []
-        sizes: list[int] = []
-        for part in segments:
-            chosen = np.flatnonzero(selected[part.start : part.stop]) + part.start
-            starts += [int(i) for i in chosen[::batch]]
-            sizes += [len(chosen[i : i + batch]) for i in range(0, len(chosen), batch)]
-        return cls(
-            selected=selected,
-            segments=segments,
-            batch_starts=np.array(starts, dtype=np.int64),
-            batch_sizes=np.array(sizes, dtype=np.int64),
+        chosen = np.flatnonzero(selected)
+        starts = chosen[::batch].astype(np.int64)
+        sizes = np.array(
+            [len(chosen[i : i + batch]) for i in range(0, len(chosen), batch)], dtype=np.int64
         )
+        lasts = chosen[np.cumsum(sizes) - 1] if len(sizes) else np.zeros(0, np.int64)
+        segments = _segments(selected, index.keyframes, starts, lasts, max(workers, 1))
+        return cls(selected=selected, segments=segments, batch_starts=starts, batch_sizes=sizes)
 
     @property
     def samples(self) -> int:
@@ -94,22 +102,60 @@ class Plan:
 
 
 def _segments(
-    selected: NDArray[np.bool_], keyframes: NDArray[np.bool_], minimum: int
+    selected: NDArray[np.bool_],
+    keyframes: NDArray[np.bool_],
+    batch_starts: NDArray[np.int64],
+    batch_lasts: NDArray[np.int64],
+    pieces: int,
 ) -> tuple[Segment, ...]:
-    """Cut at keyframes once a segment holds `minimum` analysed frames; never empty."""
+    """At most `pieces` segments of about equal cost, cut at the start of a batch or, when
+    there is one between it and the batch before, at a keyframe (nothing decoded twice)."""
     total = len(selected)
     if total == 0:
         return ()
-    cuts = [int(k) for k in np.flatnonzero(keyframes) if k > 0]
+    keys = np.flatnonzero(keyframes)
+    if len(keys) == 0 or keys[0] != 0:
+        keys = np.concatenate([[0], keys])
     counts = np.concatenate([[0], np.cumsum(selected, dtype=np.int64)])
+
+    def keyframe_before(position: int) -> int:
+        return int(keys[np.searchsorted(keys, position, side="right") - 1])
+
+    def segment(start: int, stop: int) -> Segment:
+        samples = int(counts[stop] - counts[start])
+        return Segment(start, stop, samples, keyframe_before(start))
+
+    cuts = [_cut(int(b), int(a), keys) for a, b in zip(batch_lasts, batch_starts[1:], strict=False)]
     out: list[Segment] = []
-    start = 0
+    start, previous = 0, None
     for cut in cuts:
-        if counts[cut] - counts[start] >= minimum:
-            out.append(Segment(start, cut, int(counts[cut] - counts[start])))
-            start = cut
-    out.append(Segment(start, total, int(counts[total] - counts[start])))
+        if len(out) == pieces - 1:
+            break
+        if cut <= start:
+            continue
+        # What is left, shared by the segments still to cut: later ones absorb the drift.
+        target = segment(start, total).cost / (pieces - len(out))
+        cost = segment(start, cut).cost
+        if cost < target:
+            previous = cut
+            continue
+        if previous is not None and target - segment(start, previous).cost < cost - target:
+            out.append(segment(start, previous))  # the cut before is nearer the target
+            start = previous
+            if len(out) == pieces - 1 or segment(start, cut).cost < target:
+                previous = cut
+                continue
+        out.append(segment(start, cut))
+        start, previous = cut, None
+    out.append(segment(start, total))
     return tuple(out)
 
 
-__all__ = ["BATCH_FRAMES", "SEGMENT_FRAMES", "Plan", "Segment"]
+def _cut(batch_start: int, previous_last: int, keys: NDArray[np.int64]) -> int:
+    """Where to cut before the batch at `batch_start`: a keyframe after the previous batch's
+    last frame, if there is one (a worker then decodes nothing twice), else the batch itself."""
+    i = np.searchsorted(keys, batch_start, side="right") - 1
+    return int(keys[i]) if i >= 0 and keys[i] > previous_last else batch_start
+
+
+__all__ = ["ANALYSIS_COST", "BATCH_FRAMES", "Plan", "Segment"]

@@ -98,7 +98,8 @@ class SegmentResult:
 
 
 def run_segment(analyzer: Analyzer, job: SegmentJob, *, threads: int = 1) -> SegmentResult:
-    """Decode one segment (seeking to its keyframe) and analyse its frames batch by batch."""
+    """Decode one segment (seeking to the keyframe before it) and analyse its frames batch by
+    batch."""
     reader = FrameReader(
         job.probe,
         job.plan.selected,
