@@ -96,17 +96,20 @@ def session_of(request: Request) -> Session | None:
 def same_origin(request: Request) -> bool:
     """Whether a browser sent this request from one of our own pages (CSRF check).
 
-    Browsers name the page's site in `Sec-Fetch-Site` and its origin in `Origin` on every
-    POST; a request without either comes from no browser page, so no other site made it.
+    Browsers say where a request comes from, and no page can make them say otherwise:
+    `Sec-Fetch-Site` (every current browser), else `Origin`, compared with the host asked
+    for (`Host`, or `X-Forwarded-Host` behind a proxy that rewrites it). A request with
+    neither comes from no browser page, so no other site made it.
     """
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": typed or bookmarked by the person
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    host = request.headers.get("host", "").lower()
-    return bool(host) and urlsplit(origin).netloc.lower() == host
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    hosts = {request.headers.get("host", "").lower(), forwarded.lower()} - {""}
+    return urlsplit(origin).netloc.lower() in hosts
 
 
 def _check(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:

@@ -119,11 +119,22 @@ def test_forms_posted_from_another_site_are_refused(
             {"Origin": "null"},
             {"Sec-Fetch-Site": "cross-site"},
             {"Origin": "http://testserver", "Sec-Fetch-Site": "same-site"},
+            {"Origin": "https://evil.example", "X-Forwarded-Host": "testserver.example"},
         ):
             login = client.post(
                 "/login", data={"token": TOKEN}, headers=headers, follow_redirects=False
             )
             assert login.status_code == 403 and "set-cookie" not in login.headers, headers
+        # Behind a proxy that rewrites Host, our own pages still get through.
+        for headers in (
+            {"Origin": "https://emo.example", "Sec-Fetch-Site": "same-origin"},
+            {"Origin": "https://emo.example", "X-Forwarded-Host": "emo.example"},
+        ):
+            login = client.post(
+                "/login", data={"token": TOKEN}, headers=headers, follow_redirects=False
+            )
+            assert login.status_code == 303, headers
+        client.cookies.clear()
         _sign_in(client)
         forged = client.post(
             "/upload",
