@@ -43,9 +43,9 @@ class FER:
     Example:
         >>> detector = FER(mtcnn=True)
         >>> detector.detect_emotions(cv2.imread("justin.jpg"))
-        [{'box': [263, 83, 89, 89], 'emotions': {'angry': 0.0, ..., 'happy': 0.98, ...}}]
+        [{'box': [97, 106, 181, 181], 'emotions': {'angry': 0.0, ..., 'happy': 0.75, ...}}]
         >>> detector.top_emotion(cv2.imread("justin.jpg"))
-        ('happy', 0.98)
+        ('happy', 0.75)
 
     fer's arguments are all accepted and checked as fer checks them. Faces are found by
     emokognition's detector whatever `mtcnn` says (BlazeFace by default: more accurate than
