@@ -111,8 +111,9 @@ class FER:
     def _get_labels() -> dict[int, str]:
         return dict(LABELS)
 
-    def find_faces(self, img: Any, bgr: bool = True) -> list[list[int]]:
-        """The face boxes [x, y, w, h] of an image (`bgr` is accepted: gray arrays just work).
+    def find_faces(self, img: Any, bgr: bool = True, gray_img: Any = None) -> list[list[int]]:
+        """The face boxes [x, y, w, h] of an image, most confident first (`bgr` and
+        `gray_img`, fer's shortcuts, are accepted: gray arrays just work).
 
         Raises:
             InvalidImage: Not an image.
