@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -211,15 +212,57 @@ def speed_table(console: Console, clip: Path, peer_python: Path) -> None:
 
 
 def workers_table(console: Console, clip: Path) -> None:
-    table = Table(title="workers (local processes), same clip", title_justify="left")
-    for column in ("sampling", "1 worker (s)", "2 workers (s)", "2 vs 1"):
+    """Wall time per worker count and backend, and how evenly the plan shares the work: each
+    segment's estimated cost and its measured time alone (decoding from its keyframe)."""
+    from emokognition.video.plan import Plan
+    from emokognition.video.probe import probe_video
+    from emokognition.video.workers import SegmentJob, run_segment
+
+    settings = get_settings()
+    probe = probe_video(clip, settings)
+    sampling = VideoOptions().sampling(default_fps=settings.video_fps)
+    analyzer = build_analyzer(None, settings, "video")
+    keyframes = int(probe.index.keyframes.sum())
+    table = Table(
+        title=f"workers, default sampling, same clip ({keyframes} keyframes in "
+        f"{len(probe.index)} frames)",
+        title_justify="left",
+    )
+    columns = ("workers", "processes (s)", "Ray (s)", "vs 1", "largest segment: estimated")
+    for column in (*columns, "measured"):
         table.add_column(column, justify="right")
-    for name, every_frame in (("every frame", True), ("default (5 fps)", False)):
-        one_worker, two_workers = (VideoOptions(all_frames=every_frame, workers=n) for n in (1, 2))
-        one = best_of(2, partial(analyze_video, clip, one_worker))
-        two = best_of(2, partial(analyze_video, clip, two_workers))
-        table.add_row(name, f"{one:.2f}", f"{two:.2f}", f"{one / two:.2f}x faster")
+    base = None
+    for workers in (1, 2, 4, 8):
+        wall = best_of(2, partial(analyze_video, clip, VideoOptions(workers=workers)))
+        ray = _ray_seconds(clip, workers) if workers in (2, 4) else None
+        base = base or wall
+        plan = Plan.build(probe.index, sampling, workers=workers)
+        costs = [segment.cost for segment in plan.segments]
+        times = []
+        for segment in plan.segments:
+            started = time.perf_counter()
+            run_segment(analyzer, SegmentJob(probe, plan, segment))
+            times.append(time.perf_counter() - started)
+        table.add_row(
+            str(workers),
+            f"{wall:.2f}",
+            "" if ray is None else f"{ray:.2f}",
+            f"{base / wall:.2f}x",
+            f"{max(costs) / (sum(costs) / len(costs)):.2f}x the mean",
+            f"{max(times) / (sum(times) / len(times)):.2f}x the mean",
+        )
     console.print(table)
+    console.print(f"(this machine has {os.cpu_count()} cores: more workers than cores only queue)")
+
+
+def _ray_seconds(clip: Path, workers: int) -> float | None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return None
+    options = VideoOptions(workers=workers, backend="ray")
+    analyze_video(clip, options)  # starts Ray and its actors' models once
+    return best_of(2, partial(analyze_video, clip, options))
 
 
 def memory_table(console: Console, clip: Path, long: Path, minutes: float) -> None:

@@ -126,28 +126,32 @@ def _segments(
         return Segment(start, stop, samples, keyframe_before(start))
 
     cuts = [_cut(int(b), int(a), keys) for a, b in zip(batch_lasts, batch_starts[1:], strict=False)]
-    out: list[Segment] = []
-    start, previous = 0, None
-    for cut in cuts:
-        if len(out) == pieces - 1:
-            break
-        if cut <= start:
-            continue
-        # What is left, shared by the segments still to cut: later ones absorb the drift.
-        target = segment(start, total).cost / (pieces - len(out))
-        cost = segment(start, cut).cost
-        if cost < target:
-            previous = cut
-            continue
-        if previous is not None and target - segment(start, previous).cost < cost - target:
-            out.append(segment(start, previous))  # the cut before is nearer the target
-            start = previous
-            if len(out) == pieces - 1 or segment(start, cut).cost < target:
-                previous = cut
+    cuts = [*sorted(set(cuts)), total]
+
+    def split(limit: float) -> list[Segment]:
+        """Greedy: each segment as long as its cost stays within `limit` (a lone batch may
+        exceed it)."""
+        out: list[Segment] = []
+        start = 0
+        for i, cut in enumerate(cuts):
+            following = cuts[i + 1] if i + 1 < len(cuts) else None
+            if cut <= start:
                 continue
-        out.append(segment(start, cut))
-        start, previous = cut, None
-    out.append(segment(start, total))
+            if following is None or segment(start, following).cost > limit:
+                out.append(segment(start, cut))
+                start = cut
+        return out
+
+    # The smallest largest cost that fits in `pieces` segments (the linear partition problem):
+    # bisection on the limit, each try one greedy pass.
+    low, high = 0.0, segment(0, total).cost
+    for _ in range(40):
+        middle = (low + high) / 2
+        if len(split(middle)) <= pieces:
+            high = middle
+        else:
+            low = middle
+    out = split(high)
     return tuple(out)
 
 
