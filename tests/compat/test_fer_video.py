@@ -25,6 +25,12 @@ def detector() -> FER:
     return FER()
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fer writes data.csv into the working directory: a test's own."""
+    monkeypatch.chdir(tmp_path)
+
+
 def frame_count(path: Path) -> int:
     capture = cv2.VideoCapture(str(path))
     try:
@@ -33,8 +39,7 @@ def frame_count(path: Path) -> int:
         capture.release()
 
 
-def test_readme_example_runs_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_readme_example_runs_unchanged(tmp_path: Path) -> None:
     # fer's README and video-example.py, with only the import changed
     video_filename = str(WOMAN)
     video = Video(video_filename)
@@ -100,6 +105,12 @@ def test_every_face_when_not_first_face_only(tmp_path: Path, detector: FER) -> N
     video = Video(str(STAGE), outdir=str(tmp_path), first_face_only=False)
     raw_data = video.analyze(detector, frequency=25, save_frames=False, save_video=False)
     assert any("box1" in row for row in raw_data)  # the audience shots
+    with (tmp_path / "data.csv").open() as file:
+        header = next(csv.reader(file))
+    faces = max(sum(key.startswith("box") for key in row) for row in raw_data)
+    assert len(header) == 8 * faces  # by name, then face: angry0, angry1, ..., box0, box1, ...
+    assert header[:faces] == [f"angry{i}" for i in range(faces)]
+    assert header[faces : 2 * faces] == [f"box{i}" for i in range(faces)]
     df = video.to_pandas(raw_data)
     assert {"box1", "happy1"} <= set(df.columns)
     first = Video.get_first_face(df)
