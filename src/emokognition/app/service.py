@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
+
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
@@ -155,6 +158,12 @@ class AnalysisService:
             self.runner.wait(analysis.id, wait)
             return self.get(analysis.id)
         return analysis
+
+    async def wait(self, analysis_id: str, timeout: float) -> Analysis:
+        """Wait on the event loop (no thread held) up to `timeout` seconds for the analysis to
+        finish; returns it as it then is."""
+        await self.runner.wait_async(analysis_id, timeout)
+        return await anyio.to_thread.run_sync(self.get, analysis_id)
 
     def record_post(self, media: PostMedia) -> SourcePost:
         """Record a post's picture with a new analysis of it, in one transaction: a post is

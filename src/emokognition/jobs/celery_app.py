@@ -22,7 +22,7 @@ from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
-from emokognition.jobs.runner import wait_for_database
+from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.store import Database
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,9 @@ class CeleryRunner:
 
     def wait(self, analysis_id: str, timeout: float) -> None:
         wait_for_database(self._database, analysis_id, timeout)
+
+    async def wait_async(self, analysis_id: str, timeout: float) -> None:
+        await wait_for_database_async(self._database, analysis_id, timeout)
 
     def queue_depth(self) -> int:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -11,7 +13,7 @@ from emokognition.errors import EmokognitionError, QueueFull
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.pace import JobPace
-from emokognition.jobs.runner import wait_for_database
+from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.store import resumable_analyses
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class InlineRunner:
         self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="emokognition-job")
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
+        # Requests awaiting a pending job on an event loop: resolved from the job's thread.
+        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._pace = JobPace()
         self._closed = threading.Event()
         self._sweep_every = max(0.2, min(5.0, settings.job_lease / 3))
@@ -67,6 +71,19 @@ class InlineRunner:
         else:
             event.wait(timeout)
 
+    async def wait_async(self, analysis_id: str, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            pending = analysis_id in self._pending
+            if pending:
+                self._waiters.setdefault(analysis_id, []).append((loop, future))
+        if not pending:
+            await wait_for_database_async(self._context.database, analysis_id, timeout)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(future, timeout)
+
     def queue_depth(self) -> int:
         with self._lock:
             return max(0, len(self._pending) - self._workers)
@@ -85,6 +102,11 @@ class InlineRunner:
             for event in self._pending.values():
                 event.set()
             self._pending.clear()
+            waiters = [w for ws in self._waiters.values() for w in ws]
+            self._waiters.clear()
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, future)
 
     def _run(self, analysis_id: str) -> None:
         started = time.monotonic()
@@ -100,8 +122,12 @@ class InlineRunner:
         finally:
             with self._lock:
                 event = self._pending.pop(analysis_id, None)
+                waiters = self._waiters.pop(analysis_id, [])
             if event is not None:
                 event.set()
+            for loop, future in waiters:
+                with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                    loop.call_soon_threadsafe(_resolve, future)
 
     def _sweep_loop(self) -> None:
         while not self._closed.is_set():
@@ -132,3 +158,8 @@ class InlineRunner:
         if taken:
             logger.info("resumed %d analyses", taken)
         return taken
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # not timed out and cancelled meanwhile
+        future.set_result(None)

@@ -76,8 +76,9 @@ async def create_analysis(
     like `mode=async` does: `{"id", "status"}` with a `Location` to poll.
     """
     submission = await _submission(request)
-    wait = settings.sync_timeout if mode == "sync" else None
-    analysis = await run_in_threadpool(service.submit, submission, wait=wait)
+    analysis = await run_in_threadpool(service.submit, submission)
+    if mode == "sync":  # awaited: a slow sync call holds no server thread
+        analysis = await service.wait(analysis.id, settings.sync_timeout)
     location = str(request.url_for("get_analysis", analysis_id=analysis.id).path)
     if analysis.finished and mode == "sync":
         body = AnalysisOut.of(analysis).model_dump(mode="json")

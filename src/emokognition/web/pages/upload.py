@@ -53,8 +53,9 @@ async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -
     try:
         check_write(request, settings, token)
         submission = _submission(typed, data)
-        wait = settings.sync_timeout if typed.mode == "sync" else None
-        analysis = await run_in_threadpool(service.submit, submission, wait=wait)
+        analysis = await run_in_threadpool(service.submit, submission)
+        if typed.mode == "sync":  # awaited, as the API's sync calls: no thread held
+            await service.wait(analysis.id, settings.sync_timeout)
     except EmokognitionError as exc:
         named = isinstance(exc, MediaError) and typed.filename and data is not None
         what = f"{typed.filename}: " if named else ""
