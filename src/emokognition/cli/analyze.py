@@ -13,6 +13,7 @@ from emokognition.cli.progress import frame_progress, over_inputs
 from emokognition.cli.render import Outcome, check_parquet, render, render_parquet
 from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, MediaError
+from emokognition.extras import require
 from emokognition.media.load import OpenedMedia, is_url, open_media
 from emokognition.media.targets import check_folder, check_target
 
@@ -36,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "parquet":
         check_parquet()
+    if args.plot:
+        require("--plot", "plot")
+    if args.backend == "ray":
+        require("the ray backend", "ray")
     inputs = _expand(args.inputs)
     if not inputs:
         raise EmokognitionError("no image or video files found in the given folders")

@@ -7,10 +7,12 @@ import logging
 
 from emokognition.cli.serve import service_logging
 from emokognition.config import get_settings
+from emokognition.extras import require
 
 
 def run(args: argparse.Namespace) -> int:
     """Poll the mentions (once or forever), analyse, record and reply."""
+    require("emokognition daemon", "bot", "service")
     from emokognition.sources import create_daemon
 
     service_logging(args.log_format, args.verbose)

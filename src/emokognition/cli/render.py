@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emokognition.emotions import EMOTIONS
-from emokognition.errors import MissingExtra
+from emokognition.extras import require
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,10 +53,7 @@ def check_parquet() -> None:
     Raises:
         MissingExtra: pandas or pyarrow is not installed.
     """
-    import importlib.util
-
-    if any(importlib.util.find_spec(name) is None for name in ("pandas", "pyarrow")):
-        raise MissingExtra("--format parquet", "parquet")
+    require("--format parquet", "parquet")
 
 
 def render_parquet(outcomes: list[Outcome]) -> bytes:

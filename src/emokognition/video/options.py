@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emokognition.errors import RequestError
+from emokognition.extras import require
 from emokognition.video.audience import DEFAULT_BUCKET
 from emokognition.video.parallel import BACKENDS, Backend
 from emokognition.video.sampling import Sampling
@@ -28,6 +29,7 @@ class VideoOptions:
 
     Raises:
         RequestError: Conflicting or bad sampling, workers, backend or smoothing.
+        MissingExtra: The ray backend without Ray installed (`emokognition[ray]`).
     """
 
     fps: float | None = None
@@ -43,6 +45,8 @@ class VideoOptions:
             raise RequestError(f"workers must be >= 1, got {self.workers}")
         if self.backend not in BACKENDS:
             raise RequestError(f"unknown backend {self.backend!r} ({', '.join(BACKENDS)})")
+        if self.backend == "ray":
+            require("the ray backend", "ray")  # before any decode
         if not 0.0 <= self.smoothing < 1.0:
             raise RequestError(f"smoothing must be in [0, 1), got {self.smoothing}")
         if not self.bucket > 0:

@@ -186,10 +186,11 @@ def _read(file: VideoFile) -> bytes:
 
 
 def _ray_module() -> Any:
-    try:
-        import ray
-    except ImportError as exc:
-        raise ConfigError("the ray backend needs Ray: pip install 'emokognition[ray]'") from exc
+    from emokognition.extras import require
+
+    require("the ray backend", "ray")
+    import ray
+
     return ray
 
 

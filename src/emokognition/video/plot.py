@@ -6,14 +6,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from emokognition.emotions import EMOTIONS
-from emokognition.errors import MediaError
+from emokognition.errors import MediaError, MissingExtra
 from emokognition.video.results import Track, VideoResult
 from emokognition.vision.annotate import COLOURS
+
+try:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+except ImportError as exc:  # the base install has no matplotlib
+    raise MissingExtra("emotion timeline plots", "plot") from exc
 
 MAX_TRACKS = 12
 """Track panels drawn at most: the tracks seen in the most frames."""

@@ -49,6 +49,9 @@ def create_detector(
 
         return HaarDetector()
     if name == "dlib":
+        from emokognition.extras import require
+
+        require("the dlib detector", "dlib")
         from emokognition.vision.dlib_hog import DlibDetector
 
         return DlibDetector()
