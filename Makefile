@@ -5,20 +5,29 @@ PEER_VENV ?= .venv-peer
 BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
 
 .PHONY: install run test lint typecheck chromium services fuzz bench eval models train clean
 
+# Every extra and the test and lint tools: what `make test` and the other targets need.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	touch $(STAMP) $(RUN_STAMP)
+
+# Every extra, without the dev tools: what running needs (`make run`).
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(RUN_STAMP)
 
 install: $(STAMP)
 
 # The service on http://127.0.0.1:8000 with the embedded defaults: SQLite and media in the data
 # directory, inline jobs. Nothing else to install or configure.
-run: install
+run: $(RUN_STAMP)
 	$(BIN)/emokognition serve --host 127.0.0.1 --port 8000
 
 lint: install
