@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from emokognition.config import Settings
 from emokognition.store import Database, head_revision, upgrade
@@ -114,6 +114,60 @@ def test_faces_recorded_before_0004_are_counted_as_people(database: Database) ->
         ("video", None, 1, "angry", "neutral", model),
         ("video", 1, 3, "happy", "fearful", model),
     ]
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_migration_that_fails_half_way_leaves_nothing_and_upgrade_works_after(
+    tmp_path: Path,
+) -> None:
+    """Failing at the last migration's first statement (as a kill would) rolls back every
+    table of the earlier ones too: the next start migrates from scratch."""
+    database = Database(f"sqlite:///{tmp_path / 'first-start.sqlite3'}")
+
+    def interrupt(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "CREATE TABLE people" in statement:
+            raise _Interrupted(statement)
+
+    event.listen(database.engine, "before_cursor_execute", interrupt)
+    with pytest.raises(_Interrupted):
+        upgrade(database)
+    event.remove(database.engine, "before_cursor_execute", interrupt)
+    assert inspect(database.engine).get_table_names() == []
+    upgrade(database)
+    with database.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+    database.dispose()
+
+
+def test_a_process_killed_during_its_first_migration_leaves_a_database_upgrade_can_migrate(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "killed.sqlite3"
+    script = (
+        "import os, signal, sys\n"
+        "from sqlalchemy import event\n"
+        "from emokognition.store import Database, upgrade\n"
+        "database = Database(sys.argv[1])\n"
+        "def kill(_c, _k, statement, *_):\n"
+        "    if 'CREATE TABLE people' in statement:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "event.listen(database.engine, 'before_cursor_execute', kill)\n"
+        "upgrade(database)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, f"sqlite:///{path}"], check=False)
+    assert killed.returncode == -9
+    done = subprocess.run(
+        [sys.executable, "-m", "emokognition", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**_environ(), "EMOKOGNITION_DATABASE_URL": f"sqlite:///{path}"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"revision {head_revision()}" in done.stdout
 
 
 def test_concurrent_upgrades_of_a_fresh_database(tmp_path: Path) -> None:

@@ -77,12 +77,21 @@ def _exclusive(database: Database) -> Iterator[Connection]:
             return
         database_file = database.engine.url.database
         if not database_file or database_file == ":memory:":
+            _begin_sqlite(connection)
             yield connection
             connection.commit()
             return
         with _file_lock(Path(f"{database_file}.migrate.lock")):
+            _begin_sqlite(connection)
             yield connection
             connection.commit()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Open the DBAPI transaction now: Python's sqlite3 begins one only before DML, so the
+    migrations' DDL would otherwise commit statement by statement, and a process killed in the
+    middle would leave tables without their revision. Inside BEGIN, all of it or none."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
