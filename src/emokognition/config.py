@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     # ~1.4 megapixels of detector input per 1280x720 frame instead of 192x128.
     video_min_face: NonNegativeInt = 0
 
+    # --- live streams (`emokognition watch`) ---
+    # Seconds a stream may give nothing (to open, or between reads) before it counts as down.
+    stream_timeout: PositiveFloat = 10.0
+    # A stream that drops is opened again after waits of base, 2 x base, ... up to the cap
+    # (small, so that it is back live soon after the stream returns), at most `tries` times.
+    stream_backoff_base: PositiveFloat = 0.5
+    stream_backoff_max: PositiveFloat = 4.0
+    stream_reconnect_tries: NonNegativeInt = 8
+
     # --- the bot (`emokognition daemon`), under the original bot's names where it had them ---
     bot_type: Literal["emokognition", "landmark"] = Field(
         default="emokognition",

@@ -11,6 +11,7 @@ EmokognitionError            code "error",             HTTP 500
 │   ├── ForbiddenURL         code "forbidden_url",     HTTP 400
 │   ├── DownloadError        code "download_failed",   HTTP 502
 │   │   └── UnknownHost      code "unknown_host",      HTTP 422
+│   ├── StreamError          code "stream_failed",     HTTP 502
 │   ├── SourceAuthError      code "source_unauthorized", HTTP 502
 │   └── SourceAPIError       code "source_api_error",  HTTP 502
 ├── ModelError               code "model_error",       HTTP 500
@@ -129,6 +130,13 @@ class UnknownHost(DownloadError):
 
     code = "unknown_host"
     status = 422
+
+
+class StreamError(SourceError):
+    """A live stream cannot be opened (no answer within the time-out, refused, not a video),
+    or stayed down after every reconnection try."""
+
+    code = "stream_failed"
 
 
 class SourceAuthError(SourceError):

@@ -19,7 +19,8 @@ from emokognition.cli.options import (
 )
 
 DESCRIPTION = (
-    "The `emokognition` command: analyze | eval | serve | worker | db | daemon (`make bench`)."
+    "The `emokognition` command: analyze | watch | eval | serve | worker | db | daemon "
+    "(`make bench`)."
 )
 FORMATS = ("table", "json", "jsonl", "csv", "parquet")
 
@@ -109,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "analyze", help="faces and emotions in photos and videos", options=_analyze_options
     )
+    commands.add_parser(
+        "watch", help="the audience's mood in a live stream, as it happens", options=_watch_options
+    )
     commands.add_parser("eval", help="measure the models on labelled data", options=_eval_options)
     _service_commands(commands)
     commands.add_parser(
@@ -166,6 +170,26 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
         help="video: weight of a track's past, in [0, 1) (0: none; default: tuned)",
     )
     analyze.set_defaults(run=_command("analyze"))
+
+
+def _watch_options(watch: argparse.ArgumentParser) -> None:
+    from emokognition.config import DETECTORS
+
+    watch.add_argument(
+        "url", help="an HLS playlist (.m3u8), an HTTP MPEG-TS, RTSP or RTMP URL, or a file"
+    )
+    watch.add_argument("-f", "--format", choices=("table", "jsonl"), default="table")
+    watch.add_argument(
+        "--fps", type=positive_float, help="analysed frames per second (EMOKOGNITION_VIDEO_FPS)"
+    )
+    watch.add_argument("--window", type=positive_float, default=5.0, help="seconds per line (5)")
+    watch.add_argument("--duration", type=positive_float, help="stop after S seconds of stream")
+    watch.add_argument(
+        "--realtime", action="store_true", help="URL is a local file: play it at its own pace"
+    )
+    watch.add_argument("-d", "--detector", choices=DETECTORS, default=None)
+    _classifier_option(watch)
+    watch.set_defaults(run=_command("watch"))
 
 
 def _eval_options(evaluate: argparse.ArgumentParser) -> None:
@@ -243,6 +267,12 @@ def _service_commands(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-format", choices=("text", "json"), default="text")
     serve.add_argument("--classifier", default=None, help=_CLASSIFIER_HELP)
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="server processes on the port (each with its own job pool; default 1)",
+    )
     serve.set_defaults(run=_command("serve", "run_serve"))
     worker = commands.add_parser("worker", help="run a Celery worker (EMOKOGNITION_JOBS=celery)")
     worker.add_argument("-c", "--concurrency", type=positive_int, default=os.cpu_count() or 1)
