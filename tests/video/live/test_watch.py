@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -63,3 +64,27 @@ def test_cli_realtime_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
     assert [line["window"] for line in lines[:-1]] == [0, 1]
     assert lines[0]["faces"] > 0 and lines[0]["tracks"] == [1] and "latency" in lines[0]
     assert lines[-1]["summary"]["reason"] == "duration"
+
+
+def test_hls_stop_resume_reconnects(
+    segments: list[bytes], live_settings: Settings, live_analyzer: Analyzer
+) -> None:
+    notices: list[StreamNotice] = []
+    with HlsServer(segments) as server:
+        stopper = threading.Timer(1.5, server.stream.stop)
+        resumer = threading.Timer(3.5, server.stream.resume)
+        stopper.start()
+        resumer.start()
+        with watch_stream(
+            server.url,
+            window=1.0,
+            duration=9.0,
+            settings=live_settings,
+            analyzer=live_analyzer,
+            notify=notices.append,
+        ) as live:
+            windows = list(live)
+            summary = live.summary()
+    kinds = [notice.kind for notice in notices]
+    assert "dropped" in kinds and "reconnected" in kinds and summary.reconnects >= 1
+    assert windows[-1].audience.faces > 0  # analysis went on after the stream came back
