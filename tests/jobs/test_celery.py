@@ -125,6 +125,28 @@ def test_after_the_retry_limit_the_job_fails_with_the_reason(
         assert media_server.stalled["/stall/doomed.jpg"] == 1  # not tried again
 
 
+def test_jobs_whose_messages_the_broker_lost_are_sent_again_and_run_once(
+    celery_settings: Settings, processes: ProcessFactory, photo: bytes, redis_url: str
+) -> None:
+    """20 jobs queued with no worker, their messages lost (as by a Redis restart without
+    persistence): a worker's sweeper finds them in the database, and each runs exactly once."""
+    with TestClient(create_app(celery_settings)) as client:
+        ids = [
+            client.post("/api/v1/analyses", files={"file": (f"{i}.jpg", photo, JPEG)}).json()["id"]
+            for i in range(20)
+        ]
+        broker = redis.Redis.from_url(redis_url)
+        assert broker.llen(celery_settings.celery_queue) == 20
+        broker.delete(celery_settings.celery_queue)  # the messages are lost
+        broker.close()
+        _worker(processes, celery_settings, "worker-a")
+        _worker(processes, celery_settings, "worker-b")
+        bodies = [poll_done(client, analysis_id, timeout=120) for analysis_id in ids]
+        assert [body["status"] for body in bodies] == ["done"] * 20
+        stats = client.get("/api/v1/stats").json()
+        assert stats["faces"] == sum(body["faces"] for body in bodies)  # none counted twice
+
+
 @pytest.fixture
 def rabbitmq_settings(celery_settings: Settings, rabbitmq_url: str) -> Iterator[Settings]:
     settings = celery_settings.model_copy(update={"broker_url": rabbitmq_url})

@@ -24,6 +24,7 @@ from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.store import Database
+from emokognition.store.job_state import mark_for_resend
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,53 @@ class CeleryRunner:
         self.app.close()
 
 
+class BrokerSweeper:
+    """Sends again, from every worker, the jobs whose message the broker may have lost.
+
+    The database is the truth: a job queued for longer than the broker's visibility timeout
+    (Redis restarted without persistence, or the API died between committing the row and
+    sending the message) or running under a lease that ran out that long ago gets a new
+    message; `mark_for_resend` makes one sweeper of the fleet send it, once per period.
+    """
+
+    def __init__(
+        self, settings: Settings, database: Database, send: Callable[[str], object]
+    ) -> None:
+        self._database = database
+        self._send = send
+        self._after = settings.broker_visibility_timeout
+        self._every = max(0.5, min(30.0, self._after / 2))
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="broker-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def sweep(self) -> int:
+        """Send the due jobs' messages again; returns how many."""
+        with self._database.session() as session:
+            ids = mark_for_resend(session=session, after=self._after, limit=500)
+        for analysis_id in ids:
+            self._send(analysis_id)
+        if ids:
+            logger.info("sent %d queued analyses to the broker again", len(ids))
+        return len(ids)
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self._every):
+            try:
+                self.sweep()
+            except (EmokognitionError, BrokerError, OSError) as exc:  # next period, then
+                logger.warning("broker sweep failed: %s", exc)
+            except Exception:  # the sweeper must outlive a bad moment
+                logger.exception("broker sweep failed")
+
+
 def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") -> None:
     """Run a Celery worker in this process (threads pool: models load once per process)."""
     from emokognition.store import upgrade
@@ -156,6 +204,19 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") 
         context.analyzers.get()
     except EmokognitionError as exc:
         logger.error("models not loaded: %s; jobs will fail until they are", exc.message)
+    sweeper = BrokerSweeper(
+        settings,
+        context.database,
+        lambda analysis_id: app.send_task(TASK, args=[analysis_id], queue=settings.celery_queue),
+    )
+    sweeper.start()
+    try:
+        _work(app, settings, concurrency=concurrency, loglevel=loglevel)
+    finally:
+        sweeper.stop()
+
+
+def _work(app: Celery, settings: Settings, *, concurrency: int, loglevel: str) -> None:
     app.worker_main(
         [
             "worker",

@@ -163,6 +163,43 @@ def resumable_analyses(*, session: Session, limit: int, now: datetime | None = N
     return list(session.scalars(query))
 
 
+def mark_for_resend(
+    *, session: Session, after: float, limit: int, now: datetime | None = None
+) -> list[str]:
+    """Ids of jobs whose broker message may be lost, each marked as sent again now.
+
+    A job qualifies when it has been queued for more than `after` seconds, or has run under a
+    lease that ran out more than `after` seconds ago; and it was not marked in the last `after`
+    seconds. The mark is the row's `lease_until` (unused by a queued job; for an expired one it
+    stays in the past, so a takeover is not delayed), set by a conditional update: of many
+    workers' sweepers, one sends each such job once per period. A message sent twice is
+    harmless: the claim (`claim_analysis`) lets one attempt run it.
+    """
+    now = now or utcnow()
+    before = now - timedelta(seconds=after)
+    due = or_(
+        and_(
+            AnalysisRow.status == "queued",
+            AnalysisRow.created_at < before,
+            or_(AnalysisRow.lease_until.is_(None), AnalysisRow.lease_until < before),
+        ),
+        and_(AnalysisRow.status == "running", AnalysisRow.lease_until < before),
+    )
+    candidates = list(
+        session.scalars(
+            select(AnalysisRow.id).where(due).order_by(AnalysisRow.created_at).limit(limit)
+        )
+    )
+    marked = []
+    for analysis_id in candidates:
+        result = session.execute(
+            update(AnalysisRow).where(AnalysisRow.id == analysis_id, due).values(lease_until=now)
+        )
+        if _rowcount(result) == 1:
+            marked.append(analysis_id)
+    return marked
+
+
 def _update_attempt(session: Session, analysis_id: str, attempt: int, **values: Any) -> bool:
     result = session.execute(
         update(AnalysisRow)
