@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from emokognition.vision.blazeface import BlazeFace
 from emokognition.vision.crops import Point, aligned_crop, eye_angle, face_crops
-from emokognition.vision.faces import Box, Detection
+from emokognition.vision.faces import Box
 from tests.shared import PHOTOS
 
 # The eye centres of obama_portrait.jpg, read off the photo: his right eye (image left) first.
@@ -72,10 +72,6 @@ def test_alignment_levels_a_turned_face(
     assert difference(aligned, reference) < 0.7 * difference(plain, reference)
 
 
-@pytest.mark.skipif(
-    "keypoints" not in Detection.__dataclass_fields__,
-    reason="detections carry no keypoints yet (BlazeFace decodes only boxes)",
-)
 @pytest.mark.parametrize("angle", [20.0, -20.0])
 def test_blazeface_eyes_level_a_turned_face(
     portrait: NDArray[np.uint8], detector: BlazeFace, angle: float
