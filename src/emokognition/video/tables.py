@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emokognition.emotions import EMOTIONS
 from emokognition.vision.tables import FACE_COLUMNS, face_row, frame_of
@@ -61,7 +61,7 @@ def tracks_frame(result: VideoResult) -> pd.DataFrame:
 
 def audience_frame(result: VideoResult) -> pd.DataFrame:
     """One row per span of the `audience` timeline of the video contract."""
-    spans: list[dict[str, Any]] = result.to_dict().get("audience", [])
+    spans = [mood.to_dict() for mood in result.audience]  # not the whole result's dict
     rows = (
         {
             **{key: span[key] for key in ("start", "end", "frames", "faces", "people")},
