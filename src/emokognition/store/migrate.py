@@ -64,8 +64,8 @@ def head_revision() -> str:
 
 @contextmanager
 def _exclusive(database: Database) -> Iterator[Connection]:
-    with database.engine.connect() as connection:
-        if database.dialect == "postgresql":
+    if database.dialect == "postgresql":
+        with database.engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
             connection.commit()
             try:
@@ -74,17 +74,20 @@ def _exclusive(database: Database) -> Iterator[Connection]:
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
                 connection.commit()
-            return
-        database_file = database.engine.url.database
-        if not database_file or database_file == ":memory:":
+        return
+    database_file = database.engine.url.database
+    if not database_file or database_file == ":memory:":
+        with database.engine.connect() as connection:
             _begin_sqlite(connection)
             yield connection
             connection.commit()
-            return
-        with _file_lock(Path(f"{database_file}.migrate.lock")):
-            _begin_sqlite(connection)
-            yield connection
-            connection.commit()
+        return
+    # The lock comes before the connection: connecting switches a fresh file to WAL, which
+    # needs the file to itself and fails (not waits) while another process migrates it.
+    with _file_lock(Path(f"{database_file}.migrate.lock")), database.engine.connect() as connection:
+        _begin_sqlite(connection)
+        yield connection
+        connection.commit()
 
 
 def _begin_sqlite(connection: Connection) -> None:
