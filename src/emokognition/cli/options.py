@@ -75,8 +75,12 @@ def _float(text: str) -> float:
 
 def photo_settings(args: argparse.Namespace) -> Settings:
     """The settings with the command line's `--tiles`, `--detect-size`, `--min-face` and
-    `--classifier`,
-    where the command has them and they were given."""
+    `--classifier`, where the command has them and they were given.
+
+    `--tiles` and `--min-face` set the video frames' `video_tiles` and `video_min_face` too:
+    an option on the command line applies to every input, photo or video (`--detect-size`
+    is one setting for both already).
+    """
     from emokognition.config import get_settings
 
     update = {
@@ -84,4 +88,7 @@ def photo_settings(args: argparse.Namespace) -> Settings:
         for name in ("tiles", "detect_size", "min_face", "classifier")
         if (value := getattr(args, name, None)) is not None
     }
+    for photo, video in (("tiles", "video_tiles"), ("min_face", "video_min_face")):
+        if photo in update:
+            update[video] = update[photo]
     return get_settings().model_copy(update=update)

@@ -25,12 +25,36 @@ def test_fast_motion_is_followed_by_velocity() -> None:
 
 
 def test_short_miss_is_tolerated_long_miss_starts_a_new_track() -> None:
-    tracker = Tracker(max_age=1.0)
+    tracker = Tracker(max_age=1.0, max_misses=0)
     box = [(10.0, 10.0, 50.0, 50.0)]
     assert tracker.update(0.0, box) == [1]
     assert tracker.update(0.2, []) == []
     assert tracker.update(0.8, box) == [1]  # unseen for 0.6 s
     assert tracker.update(2.5, box) == [2]  # unseen for 1.7 s: someone new
+
+
+def test_at_a_sparse_sampling_a_few_missed_frames_are_tolerated() -> None:
+    """At 1 fps a second is one frame: the track survives 3 analysed frames unseen."""
+    tracker = Tracker(max_age=1.0, max_misses=3)
+    box = [(10.0, 10.0, 50.0, 50.0)]
+    assert tracker.update(0.0, box) == [1]
+    for t in (1.0, 2.0, 3.0):
+        assert tracker.update(t, []) == []
+    assert tracker.update(4.0, box) == [1]
+    for t in (5.0, 6.0, 7.0, 8.0):
+        assert tracker.update(t, []) == []
+    assert tracker.update(9.0, box) == [2]  # 4 frames and 5 s unseen: someone new
+
+
+def test_a_crowd_moving_together_keeps_its_ids() -> None:
+    """A pan moves a grid of 14 px faces 1.3 sides a sample, more than the overlap reaches."""
+    tracker = Tracker()
+    grid = [(200.0 + 40.0 * i, 40.0 + 40.0 * j) for i in range(6) for j in range(4)]
+    seen: list[list[int]] = []
+    for step in range(10):
+        boxes = [(x - 18.0 * step, y + 3.0 * step, 14.0, 14.0) for x, y in grid]
+        seen.append(tracker.update(step * 0.2, boxes))
+    assert all(ids == seen[0] for ids in seen)
 
 
 def test_people_crossing_keep_their_ids() -> None:

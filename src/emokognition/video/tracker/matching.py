@@ -38,6 +38,45 @@ def similarity(
     return scores
 
 
+# Fewest tracks whose nearest detections must agree on a common motion.
+_CROWD = 3
+
+
+def common_shift(
+    predicted: NDArray[np.float64], detected: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """(2,) the motion that most predicted boxes share to their nearest detection, or zeros.
+
+    Each prediction's offset to its nearest detected centre (of a size within a factor of
+    two); the median of them, when at least `_CROWD` tracks and half of them lie within half
+    a side of it. Faces that move on their own, or a crowd too sparse to tell, shift nothing.
+    """
+    none = np.zeros(2, dtype=np.float64)
+    if len(predicted) < _CROWD or len(detected) < _CROWD:
+        return none
+    centres_p = predicted[:, :2] + predicted[:, 2:] / 2.0
+    centres_d = detected[:, :2] + detected[:, 2:] / 2.0
+    side_p = np.sqrt(predicted[:, 2] * predicted[:, 3])
+    side_d = np.sqrt(detected[:, 2] * detected[:, 3])
+    offsets = centres_d[None, :, :] - centres_p[:, None, :]
+    distance = np.linalg.norm(offsets, axis=2)
+    ratio = np.maximum(side_p[:, None], side_d[None, :]) / np.minimum(
+        side_p[:, None], side_d[None, :]
+    )
+    distance = np.where(ratio <= 2.0, distance, np.inf)
+    nearest = np.argmin(distance, axis=1)
+    found = np.isfinite(distance[np.arange(len(predicted)), nearest])
+    if found.sum() < _CROWD:
+        return none
+    moves = offsets[np.arange(len(predicted)), nearest][found]
+    shift = np.median(moves, axis=0)
+    agree = np.linalg.norm(moves - shift, axis=1) <= side_p[found] / 2.0
+    if agree.sum() < max(_CROWD, found.sum() / 2.0):
+        return none
+    result: NDArray[np.float64] = shift
+    return result
+
+
 def greedy_match(scores: NDArray[np.float64]) -> list[tuple[int, int]]:
     """(track, detection) pairs, best score first, each row and column used at most once.
 
