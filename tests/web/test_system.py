@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from emokognition.emotions import EMOTIONS
 from emokognition.web import create_app
 from tests.conftest import SettingsFactory
 
@@ -47,7 +48,9 @@ def test_health_is_503_when_the_broker_is_down(
 
 
 def test_metrics_in_prometheus_format(client: TestClient, photo: bytes) -> None:
-    client.post("/api/v1/analyses?mode=sync", files={"file": ("p.jpg", photo, JPEG)})
+    done = client.post("/api/v1/analyses?mode=sync", files={"file": ("p.jpg", photo, JPEG)})
+    (face,) = done.json()["result"]["faces"]
+    main = face["main"]
     client.get("/api/v1/analyses/" + "0" * 32)
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -58,9 +61,11 @@ def test_metrics_in_prometheus_format(client: TestClient, photo: bytes) -> None:
         'route="/api/v1/analyses/{analysis_id}",status="404"} 1.0'
     ) in text
     assert 'emokognition_job_duration_seconds_count{kind="image",status="done"} 1.0' in text
-    assert "emokognition_faces_analysed_total 1.0" in text
+    for emotion in EMOTIONS:  # every emotion from the start, so rates over them are defined
+        count = 1.0 if emotion == main else 0.0
+        assert f'emokognition_faces_analysed_total{{main="{emotion}"}} {count}' in text
     assert "emokognition_queue_depth 0.0" in text
-    assert 'emokognition_analyses{status="done"} 1.0' in text
+    assert 'emokognition_analyses{kind="image",status="done"} 1.0' in text
 
 
 def test_home_page_and_openapi(client: TestClient) -> None:

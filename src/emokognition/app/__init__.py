@@ -13,7 +13,7 @@ from emokognition.app.overview import Dashboard, Filters
 from emokognition.app.service import AnalysisService, Submission
 from emokognition.config import Settings
 from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
-from emokognition.store import STATUSES, Analysis, JobError, Page, SourcePost, Stats
+from emokognition.store import STATUSES, Analysis, JobError, Monitoring, Page, SourcePost, Stats
 
 
 def create_service(settings: Settings, *, metrics: JobMetrics | None = None) -> AnalysisService:
@@ -37,6 +37,7 @@ __all__ = [
     "JobError",
     "JobMetrics",
     "JobRunner",
+    "Monitoring",
     "Page",
     "PostLedger",
     "PostMedia",

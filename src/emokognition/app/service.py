@@ -33,6 +33,7 @@ from emokognition.media.download import check_url
 from emokognition.media.sniff import identify
 from emokognition.store import (
     Analysis,
+    Monitoring,
     Page,
     SourcePost,
     Stats,
@@ -43,6 +44,7 @@ from emokognition.store import (
     get_stats,
     list_analyses,
     list_source_posts,
+    read_monitoring,
     status_counts,
     upgrade,
 )
@@ -246,6 +248,12 @@ class AnalysisService:
     def status_counts(self) -> dict[str, int]:
         with self.context.database.session() as session:
             return status_counts(session=session)
+
+    def monitoring(self) -> Monitoring:
+        """What /metrics reads from the database: analyses by kind and status, the oldest
+        queued one, the bot's posts and replies, failed downloads."""
+        with self.context.database.session() as session:
+            return read_monitoring(session=session)
 
     def has_media(self, analysis: Analysis) -> bool:
         """Whether the analysis's picture or video is stored (still, or already)."""

@@ -95,7 +95,8 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
         return Outcome(job.id, "skipped")
     faces = _count_faces(result) if result is not None else 0
     if context.metrics is not None:
-        context.metrics.observe(kind=kind, status=status, seconds=seconds, faces=faces)
+        main = _main_counts(result) if result is not None else {}
+        context.metrics.observe(kind=kind, status=status, seconds=seconds, main=main)
     logger.info(
         "analysis %s %s: %s from %s, %d faces in %.0f ms (attempt %d)%s",
         job.id,
@@ -180,6 +181,11 @@ def _not_ours(analysis_id: str, current: Analysis | None) -> Outcome:
 def _count_faces(result: dict[str, Any]) -> int:
     summary = result.get("summary", {})
     return int(summary.get("faces", 0))
+
+
+def _main_counts(result: dict[str, Any]) -> dict[str, int]:
+    summary = result.get("summary", {})
+    return {str(emotion): int(n) for emotion, n in summary.get("main", {}).items()}
 
 
 class _LeaseKeeper:

@@ -27,6 +27,7 @@ from emokognition.store.job_state import (
 )
 from emokognition.store.media import MediaStore
 from emokognition.store.migrate import head_revision, upgrade
+from emokognition.store.monitoring import Monitoring, read_monitoring
 from emokognition.store.overview import (
     BUCKETS,
     Bucket,
@@ -60,6 +61,7 @@ __all__ = [
     "Database",
     "JobError",
     "MediaStore",
+    "Monitoring",
     "MoodPoint",
     "Page",
     "SourcePost",
@@ -88,6 +90,7 @@ __all__ = [
     "make_engine",
     "mood_over_time",
     "new_id",
+    "read_monitoring",
     "record_reply",
     "record_source_post",
     "release_reply",

@@ -1,18 +1,24 @@
-"""Prometheus metrics of the service: requests, jobs, queue depth, faces, analyses."""
+"""Prometheus metrics of the service: requests, and what is read at scrape time (queue,
+analyses by kind and status, the bot, failed downloads); the jobs' own are in `jobs.metrics`."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from emokognition.app import AnalysisService
+from emokognition.app import AnalysisService, Monitoring
 from emokognition.errors import EmokognitionError
 
 logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class HttpMetrics:
@@ -38,10 +44,12 @@ class HttpMetrics:
 
 
 class ServiceCollector(Collector):
-    """Read at scrape time: queue depth (inline pool or broker) and analyses by status."""
+    """Read at scrape time: the queue (inline pool or broker) and what the database records
+    for every process on it (`AnalysisService.monitoring`)."""
 
-    def __init__(self, service: AnalysisService) -> None:
+    def __init__(self, service: AnalysisService, *, clock: Callable[[], datetime] = _now) -> None:
         self.service = service
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -52,14 +60,57 @@ class ServiceCollector(Collector):
             yield GaugeMetricFamily(
                 "emokognition_queue_depth", "Jobs waiting to be run.", value=depth
             )
-        try:
-            counts = self.service.status_counts()
-        except EmokognitionError as exc:
-            logger.warning("analysis counts unavailable: %s", exc.message)
-            return
-        family = GaugeMetricFamily(
-            "emokognition_analyses", "Analyses recorded, by status.", labels=["status"]
+        # No live streams are run yet; the gauge is there for dashboards and alerts.
+        yield GaugeMetricFamily(
+            "emokognition_live_streams", "Live streams being analysed.", value=0
         )
-        for status, n in counts.items():
-            family.add_metric([status], n)
-        yield family
+        try:
+            reading = self.service.monitoring()
+        except EmokognitionError as exc:
+            logger.warning("database counts unavailable: %s", exc.message)
+            return
+        yield from _families(reading, self.clock())
+
+
+def _families(reading: Monitoring, now: datetime) -> Iterator[GaugeMetricFamily]:
+    analyses = GaugeMetricFamily(
+        "emokognition_analyses",
+        "Analyses recorded, by media kind (unknown: a URL not downloaded yet) and status.",
+        labels=["kind", "status"],
+    )
+    for (kind, status), n in sorted(reading.analyses.items()):
+        analyses.add_metric([kind, status], n)
+    yield analyses
+    oldest = reading.oldest_queued_at
+    yield GaugeMetricFamily(
+        "emokognition_queue_oldest_age_seconds",
+        "Age of the oldest analysis still queued (0 when none is).",
+        value=0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0),
+    )
+    yield _by_label(
+        "emokognition_bot_mentions",
+        "Mentions the bot handled (posts with pictures recorded), by source.",
+        "source",
+        reading.mentions,
+    )
+    yield _by_label(
+        "emokognition_bot_replies",
+        "Replies the bot sent, by source.",
+        "source",
+        reading.replies,
+    )
+    yield _by_label(
+        "emokognition_download_failures",
+        "URL analyses that failed before their media was stored, by error code.",
+        "reason",
+        reading.download_failures,
+    )
+
+
+def _by_label(
+    name: str, documentation: str, label: str, counts: dict[str, int]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for value, n in sorted(counts.items()):
+        family.add_metric([value], n)
+    return family
