@@ -8,12 +8,24 @@ re-exported here so that callers never import the store.
 
 from __future__ import annotations
 
+from emokognition.app.audiences import audience_of
+from emokognition.app.catalog import KINDS, PAGE_SIZE, Catalog, ListFilters
+from emokognition.app.exports import StatsQuery, StatsTable
 from emokognition.app.ledger import PostLedger, PostMedia
-from emokognition.app.overview import Dashboard, Filters
+from emokognition.app.overview import COMPARE_MAX, Dashboard, Filters
 from emokognition.app.service import AnalysisService, Submission
 from emokognition.config import Settings
 from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
-from emokognition.store import STATUSES, Analysis, JobError, Monitoring, Page, SourcePost, Stats
+from emokognition.store import (
+    STATUSES,
+    Analysis,
+    JobError,
+    Monitoring,
+    Page,
+    Progress,
+    SourcePost,
+    Stats,
+)
 
 
 def create_service(settings: Settings, *, metrics: JobMetrics | None = None) -> AnalysisService:
@@ -29,21 +41,30 @@ def create_local_service(settings: Settings) -> AnalysisService:
 
 
 __all__ = [
+    "COMPARE_MAX",
+    "KINDS",
+    "PAGE_SIZE",
     "STATUSES",
     "Analysis",
     "AnalysisService",
+    "Catalog",
     "Dashboard",
     "Filters",
     "JobError",
     "JobMetrics",
     "JobRunner",
+    "ListFilters",
     "Monitoring",
     "Page",
     "PostLedger",
     "PostMedia",
+    "Progress",
     "SourcePost",
     "Stats",
+    "StatsQuery",
+    "StatsTable",
     "Submission",
+    "audience_of",
     "create_local_service",
     "create_service",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from emokognition.store import (
     SourcePost,
     Stats,
     count_analyses,
+    count_people,
     face_time_span,
     get_stats,
     list_analyses,
@@ -27,6 +28,7 @@ from emokognition.store import (
 )
 
 LATEST = 12
+COMPARE_MAX = 6
 # Ranges up to two days are drawn by hour, longer ones by day.
 HOURLY_UP_TO = timedelta(days=2)
 # Empty buckets between two points are drawn as zeros, unless there would be more than this.
@@ -41,16 +43,20 @@ class Filters:
         since: First day shown.
         until: Last day shown (inclusive, as a person picks it).
         classifier: Only the faces of this classifier (all when None).
+        compare: Sources shown side by side (same days and classifier), at most `COMPARE_MAX`.
     """
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
     classifier: str | None = None
+    compare: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since > self.until:
             raise RequestError(f"'since' ({self.since}) is after 'until' ({self.until})")
+        if len(self.compare) > COMPARE_MAX:
+            raise RequestError(f"compare at most {COMPARE_MAX} sources, got {len(self.compare)}")
 
     @property
     def since_at(self) -> datetime | None:
@@ -77,6 +83,26 @@ class Filters:
         }
         return "/api/v1/stats" + (f"?{urlencode(query)}" if query else "")
 
+    def page_url(self, *, compare: bool = True) -> str:
+        """The dashboard with these filters (without the compared sources unless `compare`)."""
+        query: list[tuple[str, str]] = [
+            (name, str(value))
+            for name, value in (
+                ("source", self.source),
+                ("since", self.since),
+                ("until", self.until),
+                ("classifier", self.classifier),
+            )
+            if value
+        ]
+        if compare:
+            query += [("compare", name) for name in self.compare]
+        return "/" + (f"?{urlencode(query)}" if query else "")
+
+    def csv_url(self) -> str:
+        """/api/v1/stats.csv with the same filters: the numbers and their mood over time."""
+        return self.stats_url().replace("/api/v1/stats", "/api/v1/stats.csv", 1)
+
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
@@ -95,6 +121,10 @@ class Dashboard:
     previews: frozenset[str]
     # The landmark bot's latest answers (of the chosen source), newest first.
     landmarks: tuple[SourcePost, ...] = ()
+    # The statistics of each source of `filters.compare`, in that order.
+    compared: tuple[tuple[str, Stats], ...] = ()
+    # People each latest analysis counts in the statistics (a video's tracks once each).
+    people: dict[str, int] = field(default_factory=dict)
 
     def chart(self) -> dict[str, Any]:
         """Mood over time for the chart: x in Unix seconds, one list of counts per emotion,
@@ -138,14 +168,22 @@ def load_dashboard(context: JobContext, filters: Filters) -> Dashboard:
                 if a.status == "done" and a.media_sha256 and a.media_sha256 in context.media
             ),
             landmarks=list_landmarks(session=session, source=filters.source, limit=LATEST),
+            people=count_people(session=session, analysis_ids=(a.id for a in latest)),
+            compared=tuple(
+                (name, get_stats(session=session, **{**faces, "source": name}))
+                for name in filters.compare
+            ),
         )
 
 
 def _bucket(filters: Filters, span: tuple[datetime, datetime] | None) -> Bucket:
     if span is None:
         return "day"
-    start = filters.since_at or span[0]
-    end = filters.until_at or span[1]
+    return choose_bucket(filters.since_at or span[0], filters.until_at or span[1])
+
+
+def choose_bucket(start: datetime, end: datetime) -> Bucket:
+    """By hour for ranges up to `HOURLY_UP_TO`, by day for longer ones."""
     return "hour" if end - start <= HOURLY_UP_TO else "day"
 
 

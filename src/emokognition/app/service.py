@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,8 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
+from emokognition.app.catalog import PAGE_SIZE, Catalog, ListFilters, load_catalog
+from emokognition.app.exports import StatsQuery, StatsTable, faces_csv, load_stats_table
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
@@ -288,6 +290,19 @@ class AnalysisService:
     def overview(self, filters: Filters) -> Dashboard:
         """What the dashboard shows for these filters, read in one transaction."""
         return load_dashboard(self.context, filters)
+
+    def catalog(self, filters: ListFilters, *, offset: int = 0, limit: int = PAGE_SIZE) -> Catalog:
+        """A page of the analyses that match, newest first, with the people each counts."""
+        return load_catalog(self.context, filters, offset=offset, limit=limit)
+
+    def stats_table(self, query: StatsQuery) -> StatsTable:
+        """The statistics of `query` with the mood over time, as one table (`.csv()`)."""
+        return load_stats_table(self.context, query)
+
+    def faces_csv(self, analysis_id: str) -> Iterator[str]:
+        """The faces of an analysis as CSV text in pieces (`emokognition analyze --format
+        csv`'s columns; `input` is the analysis id). Raises `NotFound` at once."""
+        return faces_csv(self.context, self.get(analysis_id))
 
     def posts(
         self,

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emokognition.emotions import EMOTIONS
 from emokognition.extras import require
 
 if TYPE_CHECKING:
@@ -68,28 +67,16 @@ def render_parquet(outcomes: list[Outcome]) -> bytes:
 
 
 def _csv(outcomes: list[Outcome]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    from emokognition.video.report import PHOTO_CSV_HEADER, photo_csv_rows
+
     if any(o.result is not None and "frames" in o.result for o in outcomes):
         return _video_csv(outcomes)
-    writer.writerow(
-        ["input", "face", "x", "y", "w", "h", "score", *EMOTIONS, "main", "alternative"]
-    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PHOTO_CSV_HEADER)
     for outcome in outcomes:
         assert outcome.result is not None
-        for i, face in enumerate(outcome.result["faces"]):
-            probs = [f"{face['emotions'][name]:.6f}" for name in EMOTIONS]
-            writer.writerow(
-                [
-                    outcome.input,
-                    i,
-                    *face["box"],
-                    face["score"],
-                    *probs,
-                    face["main"],
-                    face["alternative"],
-                ]
-            )
+        writer.writerows(photo_csv_rows(outcome.input, outcome.result))
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,13 @@ def analyse_media(
     detector: str | None,
     classifier: str | None,
     analyzers: AnalyzerRegistry,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The result contract for stored media: `data` are its bytes, `path` its file.
 
     A video gets the analyzer built for video (`video_tiles`, not the photo's `tiles`), so a
-    job's result is the one `emokognition analyze x.mp4` gives.
+    job's result is the one `emokognition analyze x.mp4` gives; `progress` is called with
+    (frames decoded, frames in the video) as it goes.
 
     Raises:
         MediaError: Unreadable, corrupt or oversized media.
@@ -29,7 +32,7 @@ def analyse_media(
     if kind == "video":
         analyzer = analyzers.get(detector, classifier=classifier, purpose="video")
         result: dict[str, Any] = analyze_video(
-            str(path), analyzer=analyzer, settings=analyzers.settings
+            str(path), analyzer=analyzer, settings=analyzers.settings, progress=progress
         ).to_dict()
         return result
     return analyzers.get(detector, classifier=classifier).analyze(data).to_dict()

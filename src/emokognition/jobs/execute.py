@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from emokognition.errors import EmokognitionError, NotFound
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
+from emokognition.jobs.progress import ProgressReport
 from emokognition.media.download import download
 from emokognition.media.sniff import identify, media_kind, sniff_format
 from emokognition.store import (
@@ -125,6 +126,7 @@ def _execute(
             detector=job.detector,
             classifier=job.classifier,
             analyzers=context.analyzers,
+            progress=ProgressReport(context, job),
         )
     except EmokognitionError as exc:
         return None, JobError(code=exc.code, message=exc.message), kind

@@ -8,6 +8,7 @@ Every function takes the caller's `session` (from `Database.session()`) as a key
 
 from emokognition.store.analyses import (
     count_media_users,
+    count_people,
     create_analysis,
     delete_analysis,
     get_analysis,
@@ -17,12 +18,14 @@ from emokognition.store.analyses import (
     utcnow,
 )
 from emokognition.store.db import Database, make_engine
+from emokognition.store.faces import RecordedFace, list_faces
 from emokognition.store.job_state import (
     attach_media,
     claim_analysis,
     fail_analysis,
     finish_analysis,
     renew_lease,
+    report_progress,
     resumable_analyses,
 )
 from emokognition.store.media import MediaStore
@@ -50,7 +53,15 @@ from emokognition.store.posts import (
     release_reply,
     set_cursor,
 )
-from emokognition.store.records import STATUSES, Analysis, JobError, Page, SourcePost, Stats
+from emokognition.store.records import (
+    STATUSES,
+    Analysis,
+    JobError,
+    Page,
+    Progress,
+    SourcePost,
+    Stats,
+)
 from emokognition.store.stats import get_stats
 
 __all__ = [
@@ -64,6 +75,8 @@ __all__ = [
     "Monitoring",
     "MoodPoint",
     "Page",
+    "Progress",
+    "RecordedFace",
     "SourcePost",
     "Stats",
     "attach_media",
@@ -71,6 +84,7 @@ __all__ = [
     "claim_reply",
     "count_analyses",
     "count_media_users",
+    "count_people",
     "create_analysis",
     "delete_analysis",
     "face_time_span",
@@ -84,6 +98,7 @@ __all__ = [
     "head_revision",
     "list_analyses",
     "list_classifiers",
+    "list_faces",
     "list_landmarks",
     "list_source_posts",
     "list_sources",
@@ -95,6 +110,7 @@ __all__ = [
     "record_source_post",
     "release_reply",
     "renew_lease",
+    "report_progress",
     "resumable_analyses",
     "set_cursor",
     "status_counts",

@@ -4,6 +4,7 @@ caller's session. A job's way from queued to done or failed is in `store.job_sta
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.errors import NotFound
 from emokognition.store.models import AnalysisRow, FaceRow, PersonRow, SourcePostRow
-from emokognition.store.records import STATUSES, Analysis, JobError, Page
+from emokognition.store.records import STATUSES, Analysis, JobError, Page, Progress
 
 
 def utcnow() -> datetime:
@@ -75,16 +76,20 @@ def list_analyses(
     offset: int = 0,
     source: str | None = None,
     status: str | None = None,
+    kind: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page:
     """Analyses newest first, without their results (`result` is None).
 
     Args:
+        kind: Only "image" or only "video" analyses (not yet known: neither).
         since: Only analyses created at or after this (aware) time.
         until: Only analyses created before this (aware) time.
     """
     where = _filters(source=source, status=status)
+    if kind is not None:
+        where.append(AnalysisRow.kind == kind)
     if since is not None:
         where.append(AnalysisRow.created_at >= since)
     if until is not None:
@@ -115,6 +120,20 @@ def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
     session.execute(delete(SourcePostRow).where(SourcePostRow.analysis_id == analysis_id))
     session.execute(delete(AnalysisRow).where(AnalysisRow.id == analysis_id))
     return record
+
+
+def count_people(*, session: Session, analysis_ids: Iterable[str]) -> dict[str, int]:
+    """How many people each analysis counts in the statistics (a video's tracks once each);
+    analyses without any are left out."""
+    ids = list(analysis_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(PersonRow.analysis_id, func.count())
+        .where(PersonRow.analysis_id.in_(ids))
+        .group_by(PersonRow.analysis_id)
+    )
+    return {analysis_id: int(n) for analysis_id, n in rows}
 
 
 def count_media_users(*, session: Session, sha256: str) -> int:
@@ -174,4 +193,11 @@ def _record_from_mapping(row: Any) -> Analysis:
         faces=row["faces"],
         error=error,
         result=row.get("result"),
+        progress=_progress(row.get("progress_done"), row.get("progress_total")),
     )
+
+
+def _progress(done: int | None, total: int | None) -> Progress | None:
+    if done is None or total is None:
+        return None
+    return Progress(done=min(done, total), total=total)

@@ -62,6 +62,9 @@ def claim_analysis(
             attempts=AnalysisRow.attempts + 1,
             started_at=func.coalesce(AnalysisRow.started_at, now),
             lease_until=now + timedelta(seconds=lease),
+            # A new attempt starts over: what a lost worker reported is not its progress.
+            progress_done=None,
+            progress_total=None,
         )
     )
     if _rowcount(claimed) != 1:
@@ -75,6 +78,16 @@ def renew_lease(
     """Extend a running job's lease; False when the job is no longer this attempt's."""
     until = (now or utcnow()) + timedelta(seconds=lease)
     return _update_attempt(session, analysis_id, attempt, lease_until=until)
+
+
+def report_progress(
+    *, session: Session, analysis_id: str, attempt: int, done: int, total: int
+) -> bool:
+    """Record how far a running job has got (frames done of all); False when the job is no
+    longer this attempt's."""
+    return _update_attempt(
+        session, analysis_id, attempt, progress_done=max(0, done), progress_total=max(0, total)
+    )
 
 
 def attach_media(

@@ -81,6 +81,9 @@ class AnalysisRow(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Frames decoded of all in the video, reported every few seconds by the running job.
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_analyses_source_created_at", "source", "created_at"),)
 

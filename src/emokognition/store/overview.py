@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,15 +26,18 @@ class MoodPoint:
 
     Attributes:
         start: The bucket's first moment (aware, UTC).
-        main: People counts keyed by every one of `EMOTIONS`, 0 where none.
+        main: People counts by main emotion, keyed by every one of `EMOTIONS`, 0 where none.
+        alternative: The same people by their alternative emotion.
     """
 
     start: datetime
     main: dict[str, int]
+    alternative: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EMOTIONS, 0))
 
     def __post_init__(self) -> None:
-        if tuple(self.main) != EMOTIONS:
-            raise ValueError(f"main must be keyed {EMOTIONS}, got {tuple(self.main)}")
+        for name, counts in (("main", self.main), ("alternative", self.alternative)):
+            if tuple(counts) != EMOTIONS:
+                raise ValueError(f"{name} must be keyed {EMOTIONS}, got {tuple(counts)}")
         if self.start.tzinfo is None:
             raise ValueError(f"start must be aware, got {self.start!r}")
 
@@ -96,8 +99,8 @@ def mood_over_time(
     until: datetime | None = None,
     classifier: str | None = None,
 ) -> tuple[MoodPoint, ...]:
-    """People by main emotion per hour or day (UTC), oldest first; buckets without any are
-    left out, so the caller decides how to draw gaps.
+    """People by main and by alternative emotion per hour or day (UTC), oldest first; buckets
+    without any are left out, so the caller decides how to draw gaps.
 
     Raises:
         ValueError: `bucket` is not one of `BUCKETS`.
@@ -112,18 +115,23 @@ def mood_over_time(
         start = func.strftime(_SQLITE_FORMATS[bucket], PersonRow.created_at)
     else:
         start = func.date_trunc(bucket, PersonRow.created_at)
-    query = (
-        select(start.label("start"), PersonRow.main, func.count())
+    by_axis = (
+        select(literal(axis).label("axis"), start.label("start"), column, func.count())
         .where(*where)
-        .group_by(start, PersonRow.main)
-        .order_by(start)
+        .group_by(start, column)
+        for axis, column in (("main", PersonRow.main), ("alternative", PersonRow.alternative))
     )
-    points: dict[datetime, dict[str, int]] = {}
-    for moment, emotion, n in session.execute(query):
-        counts = points.setdefault(_aware(moment), dict.fromkeys(EMOTIONS, 0))
-        if emotion in counts:
-            counts[emotion] = int(n)
-    return tuple(MoodPoint(start=moment, main=main) for moment, main in sorted(points.items()))
+    points: dict[datetime, dict[str, dict[str, int]]] = {}
+    for axis, moment, emotion, n in session.execute(union_all(*by_axis)):
+        point = points.setdefault(
+            _aware(moment), {name: dict.fromkeys(EMOTIONS, 0) for name in ("main", "alternative")}
+        )
+        if emotion in point[axis]:
+            point[axis][emotion] = int(n)
+    return tuple(
+        MoodPoint(start=moment, main=counts["main"], alternative=counts["alternative"])
+        for moment, counts in sorted(points.items())
+    )
 
 
 def _range(

@@ -24,6 +24,21 @@ class JobError:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a video's analysis has got: frames decoded (`done`) of the video's (`total`)."""
+
+    done: int
+    total: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.done <= self.total:
+            raise ValueError(f"progress must be 0 <= done <= total, got {self.done}/{self.total}")
+
+    def to_dict(self) -> dict[str, int]:
+        return {"done": self.done, "total": self.total}
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """One analysis as recorded.
 
@@ -41,6 +56,7 @@ class Analysis:
         attempts: How many times a worker took the job.
         error: Why it failed, when failed.
         result: The result contract, when done.
+        progress: A video's frames done of all, as its job last reported (kept once done).
     """
 
     id: str
@@ -60,6 +76,7 @@ class Analysis:
     faces: int | None
     error: JobError | None
     result: dict[str, Any] | None = field(default=None, repr=False)
+    progress: Progress | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

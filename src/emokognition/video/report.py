@@ -26,6 +26,9 @@ CSV_HEADER = (
 )
 """Columns of `--format csv` for videos: one row per face per analysed frame."""
 
+PHOTO_CSV_HEADER = ("input", "face", "x", "y", "w", "h", "score", *EMOTIONS, "main", "alternative")
+"""Columns of `--format csv` for photos only: one row per face, numbered from 0."""
+
 
 def csv_rows(name: str, result: dict[str, Any]) -> Iterator[list[str | int | float]]:
     """One row per face per analysed frame of a video result (`VideoResult.to_dict()`)."""
@@ -42,6 +45,20 @@ def csv_rows(name: str, result: dict[str, Any]) -> Iterator[list[str | int | flo
                 face["main"],
                 face["alternative"],
             ]
+
+
+def photo_csv_rows(name: str, result: dict[str, Any]) -> Iterator[list[str | int | float]]:
+    """One row per face of an image result, in `PHOTO_CSV_HEADER`'s columns."""
+    for i, face in enumerate(result["faces"]):
+        yield [
+            name,
+            i,
+            *face["box"],
+            face["score"],
+            *(f"{face['emotions'][emotion]:.6f}" for emotion in EMOTIONS),
+            face["main"],
+            face["alternative"],
+        ]
 
 
 def image_csv_rows(name: str, result: dict[str, Any]) -> Iterator[list[str | int | float]]:
@@ -88,4 +105,11 @@ def print_tracks(console: Console, name: str, result: dict[str, Any]) -> None:
     console.print(table)
 
 
-__all__ = ["CSV_HEADER", "csv_rows", "image_csv_rows", "print_tracks"]
+__all__ = [
+    "CSV_HEADER",
+    "PHOTO_CSV_HEADER",
+    "csv_rows",
+    "image_csv_rows",
+    "photo_csv_rows",
+    "print_tracks",
+]

@@ -59,8 +59,17 @@ class Accepted(BaseModel):
     status: Status
 
 
+class ProgressOut(BaseModel):
+    """A video's frames decoded (`done`) of the frames in it (`total`), as its job last
+    reported them (every few seconds while it runs; kept once it is finished)."""
+
+    done: int
+    total: int
+
+
 class AnalysisItem(BaseModel):
-    """An analysis without its result (lists)."""
+    """An analysis without its result (lists); `progress` is null until a video's job reports
+    one (photos have none)."""
 
     id: str
     status: Status
@@ -73,6 +82,7 @@ class AnalysisItem(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     error: ErrorBody | None
+    progress: ProgressOut | None = None
 
     @classmethod
     def of(cls, analysis: Analysis) -> AnalysisItem:
@@ -135,6 +145,7 @@ class Health(BaseModel):
 
 def _fields(analysis: Analysis) -> dict[str, Any]:
     error = analysis.error
+    progress = analysis.progress
     return {
         "id": analysis.id,
         "status": analysis.status,
@@ -147,4 +158,5 @@ def _fields(analysis: Analysis) -> dict[str, Any]:
         "created_at": analysis.created_at,
         "finished_at": analysis.finished_at,
         "error": None if error is None else ErrorBody(code=error.code, message=error.message),
+        "progress": None if progress is None else ProgressOut(**progress.to_dict()),
     }

@@ -51,7 +51,7 @@ def get_stats(
     """Counts over the people of analyses created in [since, until) from `source` (all if
     absent), classified by `classifier` (all if absent: then two classifiers may be mixed).
     A photo counts each face; a video each track once, by the track's emotions."""
-    since, until = _utc(since, "since"), _utc(until, "until")
+    since, until = utc(since, "since"), utc(until, "until")
     if since is not None and until is not None and since > until:
         raise RequestError("'since' is after 'until'")
     return StatsOut.of(
@@ -59,7 +59,7 @@ def get_stats(
     )
 
 
-def _utc(moment: datetime | None, name: str) -> datetime | None:
+def utc(moment: datetime | None, name: str) -> datetime | None:
     """The moment in UTC (naive: taken as UTC); one that UTC cannot hold (0001-01-01 at
     +00:01 is in year 0) is refused, not a 500 from the database layer."""
     if moment is None:

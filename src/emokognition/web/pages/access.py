@@ -74,7 +74,7 @@ PageRead = Depends(require_page_read)
 
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": _local(next), "error": None})
+    return render(request, "login.html", {"next": local_path(next), "error": None})
 
 
 @router.post("/login")
@@ -87,9 +87,9 @@ def login(
     check_same_origin(request)
     signed_in = matching_token(settings, token)
     if signed_in is None:
-        context = {"next": _local(next), "error": "That token is not valid."}
+        context = {"next": local_path(next), "error": "That token is not valid."}
         return render(request, "login.html", context, status=401)
-    response = RedirectResponse(_local(next), status_code=303)
+    response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         sign_session(signed_in),
@@ -110,7 +110,7 @@ def logout(request: Request) -> Response:
     return response
 
 
-def _local(target: str) -> str:
+def local_path(target: str) -> str:
     """Only a path on this site: never an open redirect to another host."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"

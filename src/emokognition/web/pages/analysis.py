@@ -1,8 +1,10 @@
 """`/analyses/{id}`: one analysis: faces boxed on the picture with their seven probabilities,
-or a video's player with each track's emotions over time; live while queued or running."""
+or a video's player with the audience's mood over time, then each track's; live while queued
+or running (its progress, refreshed by the page)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from emokognition.app import Analysis
+from emokognition.app import Analysis, audience_of
 from emokognition.emotions import EMOTIONS
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
@@ -19,6 +21,11 @@ from emokognition.web.pages.routing import PageRoute
 from emokognition.web.pages.templating import render
 
 router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
+
+# The share strip draws at most this many columns; longer videos merge neighbouring buckets.
+STRIP_COLUMNS = 600
+# A queued or running page without JavaScript reloads itself this often (seconds).
+REFRESH_SECONDS = 3
 
 AnalysisId = Annotated[str, PathParam(max_length=64)]
 
@@ -59,6 +66,55 @@ class TrackView:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareColumn:
+    """One column of the share strip: a span of the video and its faces' main emotions,
+    as stacked (emotion, top, height) bands in percent of the strip's height."""
+
+    start: float
+    end: float
+    faces: int
+    bands: tuple[tuple[str, float, float], ...]
+
+    def title(self) -> str:
+        when = f"{self.start:g} to {self.end:g} s"
+        if not self.faces:
+            return f"{when}: no face"
+        shares = ", ".join(f"{emotion} {height:.0f} %" for emotion, _, height in self.bands)
+        return f"{when}: {self.faces} face{'' if self.faces == 1 else 's'}: {shares}"
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceView:
+    """Everyone on screen per time bucket (the result's `audience`): mean probabilities for
+    the line chart, main-emotion shares for the strip and the table."""
+
+    spans: tuple[dict[str, Any], ...]
+
+    @property
+    def bucket(self) -> float:
+        first = self.spans[0] if self.spans else {"start": 0.0, "end": 1.0}
+        return float(first["end"]) - float(first["start"])
+
+    def chart(self) -> dict[str, Any]:
+        """x: each bucket's middle; per emotion its mean probability (null without faces)."""
+        return {
+            "t": [round((span["start"] + span["end"]) / 2, 6) for span in self.spans],
+            "series": {
+                emotion: [
+                    None if span["emotions"] is None else round(span["emotions"][emotion], 4)
+                    for span in self.spans
+                ]
+                for emotion in EMOTIONS
+            },
+        }
+
+    def columns(self) -> tuple[ShareColumn, ...]:
+        """The strip's columns: buckets merged by whole groups, shares weighted by faces."""
+        size = max(1, math.ceil(len(self.spans) / STRIP_COLUMNS))
+        return tuple(_column(self.spans[i : i + size]) for i in range(0, len(self.spans), size))
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisView:
     """What the analysis page shows; `faces` for a picture, `tracks` for a video."""
 
@@ -69,6 +125,12 @@ class AnalysisView:
     faces: tuple[FaceView, ...] = ()
     tracks: tuple[TrackView, ...] = ()
     duration: float | None = None
+    audience: AudienceView | None = None
+
+    @property
+    def refresh(self) -> int | None:
+        """Seconds after which a page without JavaScript reloads: while queued or running."""
+        return REFRESH_SECONDS if self.analysis.status in ("queued", "running") else None
 
     @property
     def label_size(self) -> float:
@@ -95,6 +157,7 @@ def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView
             has_media=has_media,
             tracks=_tracks(result),
             duration=media.get("duration"),
+            audience=AudienceView(spans=tuple(audience_of(result))),
         )
     faces = tuple(
         FaceView(
@@ -145,4 +208,21 @@ def _tracks(result: dict[str, Any]) -> tuple[TrackView, ...]:
             series={e: tuple(v) for e, v in series.get(track["id"], {}).items()},
         )
         for track in result.get("tracks", [])
+    )
+
+
+def _column(spans: tuple[dict[str, Any], ...]) -> ShareColumn:
+    faces = sum(int(span["faces"]) for span in spans)
+    bands: list[tuple[str, float, float]] = []
+    top = 0.0
+    for emotion in EMOTIONS:
+        weighted = sum(
+            span["shares"][emotion] * int(span["faces"]) for span in spans if span["shares"]
+        )
+        height = 100.0 * weighted / faces if faces else 0.0
+        if height > 0:
+            bands.append((emotion, top, height))
+            top += height
+    return ShareColumn(
+        start=float(spans[0]["start"]), end=float(spans[-1]["end"]), faces=faces, bands=tuple(bands)
     )

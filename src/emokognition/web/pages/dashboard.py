@@ -1,4 +1,5 @@
-"""`/`: the mood dashboard: counts, main and alternative emotions, mood over time, latest."""
+"""`/`: the mood dashboard: counts, main and alternative emotions, sources side by side, mood
+over time, latest."""
 
 from __future__ import annotations
 
@@ -27,18 +28,27 @@ async def dashboard(
     since: Annotated[str | None, Query(max_length=32)] = None,
     until: Annotated[str | None, Query(max_length=32)] = None,
     classifier: Annotated[str | None, Query(max_length=64)] = None,
+    compare: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     filters = Filters(
         source=source or None,
-        since=_day(since, "since"),
-        until=_day(until, "until"),
+        since=day(since, "since"),
+        until=day(until, "until"),
         classifier=classifier or None,
+        compare=_sources(compare or []),
     )
     view = await run_in_threadpool(service.overview, filters)
     return render(request, "dashboard.html", {"view": view})
 
 
-def _day(value: str | None, name: str) -> date | None:
+def _sources(names: list[str]) -> tuple[str, ...]:
+    """The sources to compare, each once, in the order chosen."""
+    if any(len(name) > 64 for name in names):
+        raise RequestError("a source name is at most 64 characters")
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def day(value: str | None, name: str) -> date | None:
     """A day picked in the form (YYYY-MM-DD); empty means no bound."""
     if not value:
         return None
