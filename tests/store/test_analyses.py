@@ -19,8 +19,10 @@ from emokognition.store import (
     finish_analysis,
     get_analysis,
     list_analyses,
+    list_faces,
     record_source_post,
     renew_lease,
+    report_progress,
     resumable_analyses,
     status_counts,
     utcnow,
@@ -188,6 +190,68 @@ def test_list_is_newest_first_paged_and_filtered(database: Database) -> None:
     assert first.total == 5 and first.items[0].result is None
     assert [a.id for a in twitter.items] == [ids[3], ids[1]]
     assert queued.total == 0 and queued.items == ()
+
+
+def test_list_filters_by_kind(database: Database) -> None:
+    photo = recorded(database, image_result([face("happy", "neutral")]))
+    video = recorded(database, video_result([[face("sad", "angry", track=1)]]))
+    with database.session() as session:
+        unknown = create_analysis(session=session, source="url")  # not downloaded yet
+        videos = list_analyses(session=session, kind="video")
+        images = list_analyses(session=session, kind="image")
+        both = list_analyses(session=session)
+    assert [a.id for a in videos.items] == [video.id] and videos.total == 1
+    assert [a.id for a in images.items] == [photo.id]
+    assert both.total == 3 and unknown.id in {a.id for a in both.items}
+
+
+def test_faces_read_back_in_chunks_in_recorded_order(database: Database) -> None:
+    frames = [[face("happy", "neutral", track=1), face("sad", "angry")] for _ in range(5)]
+    analysis = recorded(database, video_result(frames))
+    recorded(database, image_result([face("angry", "sad")]))  # another analysis's face
+    chunks, after = [], 0
+    while True:
+        with database.session() as session:
+            chunk = list_faces(session=session, analysis_id=analysis.id, after=after, limit=3)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        after = chunk[-1].id
+    assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
+    faces = [f for chunk in chunks for f in chunk]
+    assert [(f.frame, f.track, f.main) for f in faces[:3]] == [
+        (0, 1, "happy"),
+        (0, None, "sad"),
+        (6, 1, "happy"),
+    ]
+    assert faces[0].t == 0.0 and faces[2].t == pytest.approx(0.2)
+    assert faces[0].box == (10, 20, 30, 40) and faces[0].emotions["happy"] == 0.7
+
+
+def test_progress_is_the_running_attempts_and_starts_over_on_takeover(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        analysis = create_analysis(session=session, source="upload", kind="video")
+        assert get_analysis(session=session, analysis_id=analysis.id).progress is None
+        first = claim_analysis(session=session, analysis_id=analysis.id, lease=0, max_attempts=3)
+        assert first is not None
+        assert report_progress(
+            session=session, analysis_id=analysis.id, attempt=first.attempts, done=40, total=300
+        )
+        progress = get_analysis(session=session, analysis_id=analysis.id).progress
+        assert progress is not None and progress.to_dict() == {"done": 40, "total": 300}
+        listed = list_analyses(session=session).items[0].progress  # lists carry it too
+        assert listed == progress
+    with database.session() as session:  # the lease ran out: another worker takes over
+        second = claim_analysis(session=session, analysis_id=analysis.id, lease=60, max_attempts=3)
+        assert second is not None
+        assert get_analysis(session=session, analysis_id=analysis.id).progress is None
+        # the lost worker's reports are fenced off
+        assert not report_progress(
+            session=session, analysis_id=analysis.id, attempt=first.attempts, done=80, total=300
+        )
+        assert get_analysis(session=session, analysis_id=analysis.id).progress is None
 
 
 def test_delete_removes_faces_and_posts(database: Database) -> None:

@@ -10,6 +10,7 @@ from emokognition.emotions import EMOTIONS
 from emokognition.store import (
     Database,
     count_analyses,
+    count_people,
     create_analysis,
     face_time_span,
     get_stats,
@@ -68,6 +69,21 @@ def test_mood_by_hour_and_by_day(database: Database) -> None:
     # the buckets add up to the statistics
     assert {e: sum(p.main[e] for p in daily) for e in EMOTIONS} == stats.main
     assert [p.faces for p in twitter] == [3]
+    # the same people by their alternative emotion, bucket by bucket
+    assert hourly[0].alternative == {**dict.fromkeys(EMOTIONS, 0), "surprised": 1, "neutral": 2}
+    assert hourly[1].alternative == {**dict.fromkeys(EMOTIONS, 0), "sad": 1}
+    assert {e: sum(p.alternative[e] for p in daily) for e in EMOTIONS} == stats.alternative
+
+
+def test_people_per_analysis_count_a_track_once(database: Database) -> None:
+    photo = recorded(database, image_result([face("happy", "sad"), face("sad", "happy")]))
+    frames = [[face("angry", "sad", track=1), face("happy", "sad", track=2)]] * 4
+    video = recorded(database, video_result(frames))
+    empty = recorded(database, image_result([]))
+    with database.session() as session:
+        people = count_people(session=session, analysis_ids=[photo.id, video.id, empty.id])
+        assert count_people(session=session, analysis_ids=[]) == {}
+    assert people == {photo.id: 2, video.id: 2}  # 8 face-frames, 2 tracks
 
 
 def test_counts_sources_and_span(database: Database) -> None:

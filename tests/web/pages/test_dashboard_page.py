@@ -164,3 +164,52 @@ def test_faces_of_two_classifiers_are_flagged_and_can_be_chosen(
         "/api/v1/stats", params={"source": "dash-c", "classifier": "emonet32-fer2013"}
     ).json()
     assert _shown(page) == stats and stats["faces"] == 2 and stats["main"]["sad"] == 2
+
+
+def test_sources_side_by_side_and_people_not_face_frames(live: LiveServer, page: Page) -> None:
+    _record(
+        live, image_result([face("happy", "sad"), face("sad", "happy")]), "side-x", timedelta(0)
+    )
+    video = video_result([[face("angry", "sad", track=1)]] * 3)
+    video_id = _record(live, video, "side-y", timedelta(0))
+    _record(live, image_result([face("neutral", "angry")]), "side-y", timedelta(0))
+    page.goto(f"{live.url}/")
+    expect(page.locator("#counting")).to_contain_text("people, not face-frames")
+    expect(page.locator("#counting")).to_contain_text("live stream")
+    card = page.locator(f"a[href='/analyses/{video_id}']")
+    expect(card).to_contain_text("1 person in 3 face-frames")
+    form = page.get_by_role("form", name="What to put side by side")
+    form.get_by_label("side-y").check()
+    form.get_by_label("side-x").check()
+    form.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"compare=side-x&compare=side-y"))  # in the sources' order
+    cards = page.locator("#compared > li")
+    expect(cards).to_have_count(2)
+    for index, source in enumerate(("side-x", "side-y")):
+        stats = live.api.get("/api/v1/stats", params={"source": source}).json()
+        shown = cards.nth(index)
+        expect(shown).to_have_attribute("data-source", source)
+        expect(shown.locator(".people")).to_have_attribute("data-value", str(stats["faces"]))
+        values = shown.locator("[data-axis-compare]").evaluate_all(
+            "all => all.map(e => [e.dataset.axisCompare, e.dataset.emotion, +e.dataset.value])"
+        )
+        assert {(axis, emotion): n for axis, emotion, n in values} == {
+            (axis, emotion): stats[axis][emotion]
+            for axis in ("main", "alternative")
+            for emotion in EMOTIONS
+        }
+    expect(cards.nth(1)).to_contain_text("2 people")  # a photo's face and the video's track
+    screenshot(page, "dashboard-compare")
+    # the other filters keep the comparison, and the CSV is the numbers shown
+    page.get_by_label("Source").select_option("side-x")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"source=side-x"))
+    expect(cards).to_have_count(2)
+    href = page.locator("#stats-csv").get_attribute("href") or ""
+    assert href.startswith("/api/v1/stats.csv?source=side-x")
+    first = live.api.get(href).text.splitlines()[1].split(",")
+    assert first[0] == "all" and int(first[3]) == _shown(page)["faces"] == 2
+    page.get_by_role("link", name="Clear").click()
+    expect(cards).to_have_count(0)
+    response = page.goto(f"{live.url}/?" + "&".join(f"compare=s{i}" for i in range(7)))
+    assert response is not None and response.status == 400

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import GROUP_PHOTO, MediaServer
+from tests.conftest import GROUP_PHOTO, MediaServer, wait_until
 from tests.web.pages.conftest import LiveServer, screenshot
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -63,9 +63,10 @@ def test_upload_a_photo_then_see_every_face(live: LiveServer, page: Page) -> Non
     page.goto(f"{live.url}/")
     preview = page.locator(f"a[href='/analyses/{body['id']}'] img")
     expect(preview).to_have_attribute("alt", "Preview of the image from browser")
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
-    )
+    preview.scroll_into_view_if_needed()  # it loads lazily, and may be below the fold
+    # polled from here: the page's CSP forbids the eval that wait_for_function polls with
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    wait_until(lambda: bool(preview.evaluate(loaded)), timeout=30, what="the preview")
     assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [320, 240]
 
 
