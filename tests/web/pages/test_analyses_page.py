@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
@@ -67,6 +68,15 @@ def _fill(live: LiveServer) -> dict[str, str]:
         return ids
     finally:
         database.dispose()
+
+
+def _upload(client: TestClient, photo: bytes) -> dict[str, Any]:
+    created: dict[str, Any] = client.post(
+        "/api/v1/analyses?mode=sync",
+        files={"file": ("p.jpg", photo, JPEG)},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).json()
+    return created
 
 
 def test_paging_and_filters(empty_live: LiveServer, page: Page) -> None:
@@ -148,11 +158,7 @@ def test_delete_needs_the_write_token_and_our_own_form(
 ) -> None:
     settings = make_settings(api_tokens=(TOKEN,), public_reads=True)
     with TestClient(create_app(settings)) as client:
-        created = client.post(
-            "/api/v1/analyses?mode=sync",
-            files={"file": ("p.jpg", photo, JPEG)},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        ).json()
+        created = _upload(client, photo)
         path = f"/analyses/{created['id']}/delete"
         listing = client.get("/analyses")
         assert listing.status_code == 200 and path not in listing.text  # no delete links
@@ -182,11 +188,7 @@ def test_a_signed_in_browser_deletes_without_typing_the_token(
     make_settings: SettingsFactory, photo: bytes
 ) -> None:
     with TestClient(create_app(make_settings(api_tokens=(TOKEN,)))) as client:
-        created = client.post(
-            "/api/v1/analyses?mode=sync",
-            files={"file": ("p.jpg", photo, JPEG)},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        ).json()
+        created = _upload(client, photo)
         path = f"/analyses/{created['id']}/delete"
         # reads are private: the list and the question need a signed-in browser
         assert client.get("/analyses", follow_redirects=False).status_code == 303

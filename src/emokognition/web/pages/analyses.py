@@ -4,6 +4,7 @@ write token when tokens are set)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -30,6 +31,8 @@ router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
 
 AnalysisId = Annotated[str, PathParam(max_length=64)]
 Text = Annotated[str | None, Query(max_length=64)]
+# How a deleted analysis is named back to the person who deleted it: its id's first 8.
+_SHORT_ID = re.compile(r"[0-9a-f]{8}")
 
 
 @router.get("/analyses")
@@ -57,7 +60,7 @@ async def analyses_page(
         "catalog": catalog,
         "kinds": KINDS,
         "statuses": STATUSES,
-        "deleted": deleted,
+        "deleted": deleted if deleted and _SHORT_ID.fullmatch(deleted) else None,
         "may_delete": may_write(request, settings, None),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
