@@ -169,3 +169,15 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
     if size is not None:
         page.set_viewport_size(size)
+
+
+def fits_phone(page: Page) -> None:
+    """At phone width nothing sticks out sideways: the page never scrolls horizontally
+    (wide tables scroll inside their own box)."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.wait_for_timeout(100)  # the charts follow their box's new size
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if size is not None:
+        page.set_viewport_size(size)
+    assert wide <= PHONE["width"], f"the page is {wide} px wide at {PHONE['width']} px"

@@ -24,7 +24,7 @@ from emokognition.store import (
 from emokognition.web import create_app
 from tests.conftest import SettingsFactory
 from tests.store.factories import face, image_result, recorded, video_result
-from tests.web.pages.conftest import LiveServer, screenshot
+from tests.web.pages.conftest import LiveServer, fits_phone, screenshot
 
 TOKEN = "s3cret-token"
 JPEG = "image/jpeg"
@@ -93,6 +93,7 @@ def test_paging_and_filters(empty_live: LiveServer, page: Page) -> None:
     expect(rows.nth(2)).to_have_attribute("data-id", ids["photo"])
     expect(rows.nth(2).locator(".people")).to_have_text("3")  # the 27th photo had 3 faces
     screenshot(page, "analyses")
+    fits_phone(page)
     page.get_by_role("link", name="Older →").click()
     expect(rows).to_have_count(6)
     expect(page.locator("#count")).to_contain_text("26\N{EN DASH}31 of 31")

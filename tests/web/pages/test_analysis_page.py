@@ -22,7 +22,7 @@ from emokognition.store import (
 from tests.conftest import MediaServer, poll_done, wait_until
 from tests.shared import VIDEOS
 from tests.store.factories import face, video_result
-from tests.web.pages.conftest import LiveServer, screenshot
+from tests.web.pages.conftest import LiveServer, fits_phone, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,7 @@ def test_video_timeline_seeks_the_player(
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime) > 0")
     assert player.evaluate("v => v.currentTime") == pytest.approx(duration * 0.75, abs=0.25)
     screenshot(page, "analysis-video")
+    fits_phone(page)
 
 
 def test_the_audience_is_the_first_chart(
@@ -128,6 +129,7 @@ def test_play_from_plays_the_video_from_there(live: LiveServer, page: Page) -> N
     assert page.evaluate("window.startedAt") == pytest.approx(later["start"], abs=0.3)
     player.evaluate("v => v.pause()")
     screenshot(page, "analysis-video-crowd")
+    fits_phone(page)
 
 
 def _running_video(live: LiveServer) -> str:
@@ -177,6 +179,7 @@ def test_a_running_video_shows_its_progress_in_place(live: LiveServer, page: Pag
     expect(page.locator("#progress-text")).to_have_text("45 of 180 frames (25 %)")
     expect(page.locator("#progress progress")).to_have_attribute("value", "45")
     screenshot(page, "analysis-running")
+    fits_phone(page)
     page.evaluate("window.notReloaded = true")
     _report(live, analysis_id, 135, 180)
     expect(page.locator("#progress-text")).to_have_text("135 of 180 frames (75 %)")

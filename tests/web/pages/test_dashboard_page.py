@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from emokognition.emotions import EMOTIONS
 from emokognition.store import Database, record_source_post, utcnow
 from tests.store.factories import face, image_result, recorded, video_result
-from tests.web.pages.conftest import LiveServer, screenshot
+from tests.web.pages.conftest import LiveServer, fits_phone, screenshot
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -142,6 +142,7 @@ def test_the_landmark_bots_answers_are_listed_per_source(live: LiveServer, page:
     expect(rows.nth(1)).to_contain_text("87 %")
     expect(page.locator("img[src='x']")).to_have_count(0)
     screenshot(page, "dashboard-landmarks")
+    fits_phone(page)
 
 
 def test_faces_of_two_classifiers_are_flagged_and_can_be_chosen(
@@ -200,6 +201,7 @@ def test_sources_side_by_side_and_people_not_face_frames(live: LiveServer, page:
         }
     expect(cards.nth(1)).to_contain_text("2 people")  # a photo's face and the video's track
     screenshot(page, "dashboard-compare")
+    fits_phone(page)
     # the other filters keep the comparison, and the CSV is the numbers shown
     page.get_by_label("Source").select_option("side-x")
     page.get_by_role("button", name="Show").click()

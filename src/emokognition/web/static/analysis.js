@@ -42,17 +42,21 @@
     return chart;
   }
 
-  // The share strip spans the chart's plot area, so a second sits under the same second.
+  // The share strip spans the chart's plot area, so a second sits under the same second:
+  // its figure is padded by the chart's margins (never wider than its column).
   function alignStrip(strip, chart) {
     if (!strip) return;
+    const figure = strip.parentElement;
     const place = () => {
       const ratio = window.devicePixelRatio || 1;
-      strip.style.marginLeft = chart.bbox.left / ratio + "px";
-      strip.style.width = chart.bbox.width / ratio + "px";
+      const left = chart.bbox.left / ratio;
+      const right = chart.width - left - chart.bbox.width / ratio;
+      figure.style.paddingLeft = Math.max(0, left) + "px";
+      figure.style.paddingRight = Math.max(0, right) + "px";
     };
     place();
     // After the chart has taken its new size (its own observer), not before.
-    new ResizeObserver(() => requestAnimationFrame(place)).observe(strip.parentElement);
+    new ResizeObserver(() => requestAnimationFrame(place)).observe(figure);
   }
 
   function initStrip(root, player) {
