@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from emokognition.web.api import analyses, posts, stats
+from emokognition.web.api import analyses, posts, stats, streams
 from emokognition.web.schemas import error_responses
 
 api_router = APIRouter(prefix="/api/v1", responses=error_responses(401, 422, 503))
 api_router.include_router(analyses.router)
 api_router.include_router(stats.router)
 api_router.include_router(posts.router)
+api_router.include_router(streams.router)
 
 __all__ = ["api_router"]
