@@ -56,7 +56,7 @@ def _stop(api: httpx.Client, stream_id: str) -> dict[str, Any]:
     def stopped() -> bool:
         nonlocal final
         final = api.get(f"/api/v1/streams/{stream_id}", params={"limit": 1000}).json()
-        return final["status"] == "stopped"
+        return bool(final["status"] == "stopped")
 
     wait_until(stopped, timeout=30, what="the stream to stop")
     return final
