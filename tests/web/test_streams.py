@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emokognition.config import Settings
+from emokognition.store import Database, get_stream
 from emokognition.web import create_app
 from tests.conftest import SettingsFactory, wait_until
 from tests.video.live.streams import HlsServer, TsServer, silent_server
@@ -219,3 +220,42 @@ def test_tokens_guard_writes_and_private_reads(make_settings: SettingsFactory) -
             assert client.get(path).status_code == 401
         assert client.post(f"/api/v1/streams/{stream['id']}/stop").status_code == 401
         assert client.get(f"/api/v1/streams/{stream['id']}", headers=auth).status_code == 200
+
+
+def test_a_server_that_shuts_down_gives_its_stream_back_and_the_next_goes_on(
+    stream_settings: Settings, live_segments: list[bytes]
+) -> None:
+    with HlsServer(live_segments) as hls:
+        with TestClient(create_app(stream_settings)) as first:
+            stream = first.post(
+                "/api/v1/streams", json={"url": hls.url, "window": 1, "source": "handover"}
+            ).json()
+            wait_until(
+                lambda: first.get(f"/api/v1/streams/{stream['id']}").json()["windows"] >= 2,
+                timeout=60,
+                what="2 windows",
+            )
+        database = Database(stream_settings.database_url)
+        with database.session() as session:
+            handed = get_stream(session=session, stream_id=stream["id"])
+        database.dispose()
+        assert handed.active and handed.lease_until is None and handed.attempts == 1
+        with TestClient(create_app(stream_settings)) as second:
+            wait_until(
+                lambda: (
+                    second.get(f"/api/v1/streams/{stream['id']}").json()["windows"]
+                    >= handed.windows + 2
+                ),
+                timeout=60,
+                what="windows in the second server",
+            )
+            second.post(f"/api/v1/streams/{stream['id']}/stop")
+            wait_until(
+                lambda: second.get(f"/api/v1/streams/{stream['id']}").json()["status"] == "stopped",
+                timeout=30,
+                what="the stream to stop",
+            )
+            final = second.get(f"/api/v1/streams/{stream['id']}").json()
+    indices = [w["index"] for w in final["timeline"]["items"]]
+    assert indices == list(range(final["windows"]))
+    assert final["error"] is None and final["reason"] == "stopped"
