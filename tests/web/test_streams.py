@@ -259,3 +259,53 @@ def test_a_server_that_shuts_down_gives_its_stream_back_and_the_next_goes_on(
     indices = [w["index"] for w in final["timeline"]["items"]]
     assert indices == list(range(final["windows"]))
     assert final["error"] is None and final["reason"] == "stopped"
+
+
+def test_a_stream_that_drops_is_reconnecting_then_live_again(
+    served: LiveServer, live_segments: list[bytes]
+) -> None:
+    api = served.api
+    with HlsServer(live_segments) as hls:
+        stream = api.post("/api/v1/streams", json={"url": hls.url, "window": 1}).json()
+        with EventReader(f"{served.url}{stream['events']}") as reader:
+            reader.wait_for(lambda e: len(_windows(e)) >= 2, timeout=60, what="windows")
+            hls.stream.stop()  # the stream answers 404: down
+            reader.wait_for(
+                lambda e: "reconnecting" in [x.data["status"] for x in e if x.event == "status"],
+                timeout=30,
+                what="reconnecting",
+            )
+            seen = len(_windows(reader.events))
+            hls.stream.resume()
+            reader.wait_for(
+                lambda e: len(_windows(e)) >= seen + 2, timeout=60, what="windows once back"
+            )
+            api.post(f"/api/v1/streams/{stream['id']}/stop")
+            reader.wait_for(lambda e: e[-1].event == "end", timeout=30, what="the end")
+    statuses = [e.data["status"] for e in reader.of("status")]
+    back = statuses.index("reconnecting")
+    assert "live" in statuses[back:] and statuses[-1] == "stopped"
+    assert reader.of("end")[0].data["reconnects"] >= 1
+
+
+def test_a_stream_that_stays_down_fails_as_lost(
+    make_settings: SettingsFactory, live_segments: list[bytes]
+) -> None:
+    settings = make_settings(**{**STREAM_SETTINGS, "stream_reconnect_tries": 2})
+    with HlsServer(live_segments) as hls, LiveServer(settings) as served:
+        stream = served.api.post("/api/v1/streams", json={"url": hls.url, "window": 1}).json()
+        wait_until(
+            lambda: served.api.get(f"/api/v1/streams/{stream['id']}").json()["windows"] >= 1,
+            timeout=60,
+            what="a window",
+        )
+        hls.stream.stop()
+        wait_until(
+            lambda: served.api.get(f"/api/v1/streams/{stream['id']}").json()["status"] == "failed",
+            timeout=60,
+            what="the stream to fail",
+        )
+        final = served.api.get(f"/api/v1/streams/{stream['id']}").json()
+    assert final["reason"] == "lost" and final["error"]["code"] == "stream_failed"
+    assert "after 2 reconnection tries" in final["error"]["message"]
+    assert final["windows"] >= 1  # what it saw is kept
