@@ -161,6 +161,16 @@ def video() -> bytes:
 
 
 @pytest.fixture(scope="session")
+def live_segments() -> list[bytes]:
+    """120 MPEG-TS segments of 0.5 s (60 s at 10 fps) of a woman talking to the camera,
+    596x336: what `tests.video.live.streams` publishes as a live stream on 127.0.0.1."""
+    from tests.video.live.streams import encode_segments
+    from tests.video.media import WOMAN, read_frames
+
+    return encode_segments(read_frames(WOMAN, 40, step=2), 120)
+
+
+@pytest.fixture(scope="session")
 def group_photo() -> bytes:
     """A real group photo (500x375 JPEG, 7 labelled faces)."""
     return GROUP_PHOTO.read_bytes()
@@ -322,6 +332,12 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
         "allow_private_urls": str(settings.allow_private_urls).lower(),
         "sync_timeout": str(settings.sync_timeout),
         "threads": str(settings.threads),
+        "max_streams": str(settings.max_streams),
+        "stream_max_seconds": str(settings.stream_max_seconds),
+        "stream_timeout": str(settings.stream_timeout),
+        "stream_backoff_base": str(settings.stream_backoff_base),
+        "stream_backoff_max": str(settings.stream_backoff_max),
+        "stream_reconnect_tries": str(settings.stream_reconnect_tries),
     }
     env.update({f"EMOKOGNITION_{k.upper()}": v for k, v in fields.items()})
     env.update(extra)

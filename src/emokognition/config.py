@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     stream_backoff_base: PositiveFloat = 0.5
     stream_backoff_max: PositiveFloat = 4.0
     stream_reconnect_tries: NonNegativeInt = 8
+    # The service: live streams analysed at once, over every server and worker (a stream
+    # holds a job thread for as long as it runs), and the longest one may run, in seconds.
+    max_streams: PositiveInt = 2
+    stream_max_seconds: PositiveFloat = 4 * 3600.0
 
     # --- the bot (`emokognition daemon`), under the original bot's names where it had them ---
     bot_type: Literal["emokognition", "landmark"] = Field(

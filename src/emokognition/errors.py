@@ -19,7 +19,8 @@ EmokognitionError            code "error",             HTTP 500
 ├── RequestError             code "bad_request",       HTTP 400
 │   └── Unauthorized         code "unauthorized",      HTTP 401
 ├── Unavailable              code "unavailable",       HTTP 503
-│   └── QueueFull            code "queue_full",        HTTP 503
+│   ├── QueueFull            code "queue_full",        HTTP 503
+│   └── TooManyStreams       code "too_many_streams",  HTTP 503
 └── WorkerLost               code "worker_lost",       HTTP 500
 ```
 
@@ -206,6 +207,12 @@ class QueueFull(Unavailable):
     """The inline job pool has no room left."""
 
     code = "queue_full"
+
+
+class TooManyStreams(Unavailable):
+    """As many live streams are analysed as `EMOKOGNITION_MAX_STREAMS` allows."""
+
+    code = "too_many_streams"
 
 
 class WorkerLost(EmokognitionError):

@@ -12,7 +12,9 @@ from emokognition.web import create_app
 from tests.conftest import SettingsFactory
 
 
-@pytest.mark.parametrize("path", ["/api/v1/posts", "/api/v1/landmarks", "/api/v1/analyses"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/posts", "/api/v1/landmarks", "/api/v1/analyses", "/api/v1/streams"]
+)
 def test_an_offset_past_any_page_is_a_client_error(client: TestClient, path: str) -> None:
     response = client.get(path, params={"offset": "99999999999999999999"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"

@@ -1,9 +1,10 @@
 """The application layer: the one way into data and models for the web, the bot and the CLI.
 
 `AnalysisService` is the write side (submit, get, delete, record a post with its analysis) and
-the read side (stats, the dashboard's overview, posts, landmarks); `PostLedger` keeps the
-bot's exactly-once record. The records they return are the store's frozen dataclasses,
-re-exported here so that callers never import the store.
+the read side (stats, the dashboard's overview, posts, landmarks); its `streams` start, read
+and stop live streams; `PostLedger` keeps the bot's exactly-once record. The records they
+return are the store's frozen dataclasses, re-exported here so that callers never import the
+store.
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ from emokognition.app.exports import StatsQuery, StatsTable
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import COMPARE_MAX, Dashboard, Filters
 from emokognition.app.service import AnalysisService, Submission
+from emokognition.app.streams import StreamService, StreamSubmission, display_url
 from emokognition.config import Settings
-from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
+from emokognition.jobs import (
+    InlineRunner,
+    JobContext,
+    JobMetrics,
+    JobRunner,
+    create_runner,
+    create_stream_runner,
+)
 from emokognition.store import (
     STATUSES,
+    STREAM_STATUSES,
     Analysis,
     JobError,
     Monitoring,
@@ -25,13 +35,19 @@ from emokognition.store import (
     Progress,
     SourcePost,
     Stats,
+    Stream,
+    StreamPage,
+    StreamWindow,
+    WindowPage,
 )
 
 
 def create_service(settings: Settings, *, metrics: JobMetrics | None = None) -> AnalysisService:
-    """A service with its database, media store, models and runner (not started)."""
+    """A service with its database, media store, models and runners (not started)."""
     context = JobContext.create(settings, metrics=metrics)
-    return AnalysisService(context, create_runner(context))
+    runner = create_runner(context)
+    streams = StreamService(context, create_stream_runner(context, runner))
+    return AnalysisService(context, runner, streams)
 
 
 def create_local_service(settings: Settings) -> AnalysisService:
@@ -45,6 +61,7 @@ __all__ = [
     "KINDS",
     "PAGE_SIZE",
     "STATUSES",
+    "STREAM_STATUSES",
     "Analysis",
     "AnalysisService",
     "Catalog",
@@ -63,8 +80,15 @@ __all__ = [
     "Stats",
     "StatsQuery",
     "StatsTable",
+    "Stream",
+    "StreamPage",
+    "StreamService",
+    "StreamSubmission",
+    "StreamWindow",
     "Submission",
+    "WindowPage",
     "audience_of",
     "create_local_service",
     "create_service",
+    "display_url",
 ]

@@ -8,7 +8,6 @@ session, touch tables or load models themselves.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,9 +20,11 @@ import anyio.to_thread
 from emokognition.app.catalog import PAGE_SIZE, Catalog, ListFilters, load_catalog
 from emokognition.app.exports import StatsQuery, StatsTable, faces_csv, load_stats_table
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
+from emokognition.app.options import check_options
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
-from emokognition.config import CLASSIFIERS, DETECTORS, Settings
+from emokognition.app.streams import StreamService
+from emokognition.config import Settings
 from emokognition.errors import (
     MediaTooLarge,
     NotFound,
@@ -53,8 +54,6 @@ from emokognition.store import (
 
 logger = logging.getLogger(__name__)
 
-SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-
 
 @dataclass(frozen=True, slots=True)
 class Submission:
@@ -77,15 +76,7 @@ class Submission:
     def __post_init__(self) -> None:
         if (self.data is None) == (self.url is None):
             raise RequestError("give either a file or a url, not both and not neither")
-        if self.detector is not None and self.detector not in DETECTORS:
-            raise RequestError(f"unknown detector {self.detector!r} ({', '.join(DETECTORS)})")
-        if self.classifier is not None and self.classifier not in CLASSIFIERS:
-            raise RequestError(f"unknown classifier {self.classifier!r} ({', '.join(CLASSIFIERS)})")
-        if self.source is not None and not SOURCE_PATTERN.match(self.source):
-            raise RequestError(
-                "source must be 1-64 letters, digits, '_', '.', ':' or '-', "
-                "starting with a letter or digit"
-            )
+        check_options(detector=self.detector, classifier=self.classifier, source=self.source)
 
 
 class AnalysisService:
@@ -94,11 +85,15 @@ class AnalysisService:
     Args:
         context: Settings, database and media shared with the jobs.
         runner: Who runs the jobs (inline threads or Celery workers).
+        streams: Live streams (`StreamService`); None where none are run (the bot).
     """
 
-    def __init__(self, context: JobContext, runner: JobRunner) -> None:
+    def __init__(
+        self, context: JobContext, runner: JobRunner, streams: StreamService | None = None
+    ) -> None:
         self.context = context
         self.runner = runner
+        self._streams = streams
 
     @property
     def settings(self) -> Settings:
@@ -125,16 +120,31 @@ class AnalysisService:
         """Bring the database to this version's schema (safe from many processes at once)."""
         upgrade(self.context.database)
 
+    @property
+    def streams(self) -> StreamService:
+        """Live streams: start, read, list, stop.
+
+        Raises:
+            Unavailable: This service runs no streams.
+        """
+        if self._streams is None:
+            raise Unavailable("this service does not run live streams")
+        return self._streams
+
     def start(self) -> None:
         """Begin taking jobs (inline: resume what a previous process had accepted)."""
         self.runner.start()
+        if self._streams is not None:
+            self._streams.start()
 
     def ledger(self) -> PostLedger:
         """The bot's ledger over this service's database."""
         return PostLedger(self.context.database)
 
     def close(self) -> None:
-        """Stop the runner and close the database connections."""
+        """Stop the runners (streams are given back) and close the database connections."""
+        if self._streams is not None:
+            self._streams.close()
         self.runner.close()
         self.context.database.dispose()
 

@@ -4,6 +4,11 @@ A worker killed in the middle of a job never acknowledges its message, so the br
 to another worker (RabbitMQ at once, Redis after `broker_visibility_timeout`); that worker
 finds the job's lease run out in the database and takes it over, or marks it failed once the
 job's workers were lost `job_attempts` times.
+
+A live stream's task is acknowledged when it starts (it may run for hours, longer than any
+broker waits for an acknowledgement): a stream whose worker dies is found by the sweepers,
+from its lease in the database, and sent again. A worker that shuts down gives its streams
+back, for another worker to go on with at once.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_shutting_down
 from kombu.exceptions import OperationalError as BrokerError
 
 from emokognition.config import Settings
@@ -23,12 +29,17 @@ from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
-from emokognition.store import Database
+from emokognition.jobs.stream_run import run_stream
+from emokognition.store import Database, mark_streams_for_resend
 from emokognition.store.job_state import mark_for_resend
 
 logger = logging.getLogger(__name__)
 
 TASK = "emokognition.analyse"
+STREAM_TASK = "emokognition.stream"
+
+# Set when this worker process begins to shut down: its streams are given back.
+_closing = threading.Event()
 
 _contexts: weakref.WeakKeyDictionary[Celery, Callable[[], JobContext]] = weakref.WeakKeyDictionary()
 
@@ -79,8 +90,22 @@ def create_celery(settings: Settings) -> Celery:
             raise task.retry(countdown=outcome.retry_in)
         return outcome.status
 
+    @app.task(name=STREAM_TASK, acks_late=False, ignore_result=True)
+    def watch(stream_id: str) -> str:
+        try:
+            outcome = run_stream(stream_id, context(), closing=_closing)
+        except Unavailable as exc:  # its lease runs out and a sweeper sends it again
+            logger.warning("stream %s not run: %s", stream_id, exc.message)
+            return "unavailable"
+        return outcome.status
+
     _contexts[app] = context
     return app
+
+
+@worker_shutting_down.connect
+def _give_streams_back(**_: Any) -> None:
+    _closing.set()
 
 
 def worker_context(app: Celery) -> JobContext:
@@ -102,10 +127,17 @@ class CeleryRunner:
         return None
 
     def submit(self, analysis_id: str) -> None:
+        self._send(TASK, analysis_id)
+
+    def submit_stream(self, stream_id: str) -> None:
+        """Send a stream's job (see `CeleryStreams`)."""
+        self._send(STREAM_TASK, stream_id)
+
+    def _send(self, task: str, job_id: str) -> None:
         try:
             self.app.send_task(
-                TASK,
-                args=[analysis_id],
+                task,
+                args=[job_id],
                 queue=self._queue,
                 retry=True,
                 retry_policy={
@@ -146,22 +178,47 @@ class CeleryRunner:
         self.app.close()
 
 
+class CeleryStreams:
+    """Streams run by Celery workers: sent over the analyses' broker and queue."""
+
+    name = "celery"
+
+    def __init__(self, runner: CeleryRunner) -> None:
+        self._runner = runner
+
+    def start(self) -> None:
+        return None
+
+    def submit(self, stream_id: str) -> None:
+        self._runner.submit_stream(stream_id)
+
+    def close(self) -> None:
+        return None
+
+
 class BrokerSweeper:
     """Sends again, from every worker, the jobs whose message the broker may have lost.
 
     The database is the truth: a job queued for longer than the broker's visibility timeout
     (Redis restarted without persistence, or the API died between committing the row and
     sending the message) or running under a lease that ran out that long ago gets a new
-    message; `mark_for_resend` makes one sweeper of the fleet send it, once per period.
+    message; `mark_for_resend` makes one sweeper of the fleet send it, once per period. A
+    stream nobody runs (its worker lost) is sent again as soon as its lease has run out.
     """
 
     def __init__(
-        self, settings: Settings, database: Database, send: Callable[[str], object]
+        self,
+        settings: Settings,
+        database: Database,
+        send: Callable[[str], object],
+        send_stream: Callable[[str], object],
     ) -> None:
         self._database = database
         self._send = send
+        self._send_stream = send_stream
         self._after = settings.broker_visibility_timeout
-        self._every = max(0.5, min(30.0, self._after / 2))
+        self._stream_after = settings.job_lease
+        self._every = max(0.5, min(30.0, self._after / 2, settings.job_lease / 2))
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="broker-sweeper", daemon=True)
 
@@ -177,11 +234,16 @@ class BrokerSweeper:
         """Send the due jobs' messages again; returns how many."""
         with self._database.session() as session:
             ids = mark_for_resend(session=session, after=self._after, limit=500)
+            streams = mark_streams_for_resend(session=session, after=self._stream_after, limit=100)
         for analysis_id in ids:
             self._send(analysis_id)
+        for stream_id in streams:
+            self._send_stream(stream_id)
         if ids:
             logger.info("sent %d queued analyses to the broker again", len(ids))
-        return len(ids)
+        if streams:
+            logger.info("sent %d streams nobody runs to the broker again", len(streams))
+        return len(ids) + len(streams)
 
     def _loop(self) -> None:
         while not self._stopped.wait(self._every):
@@ -208,6 +270,7 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") 
         settings,
         context.database,
         lambda analysis_id: app.send_task(TASK, args=[analysis_id], queue=settings.celery_queue),
+        lambda stream_id: app.send_task(STREAM_TASK, args=[stream_id], queue=settings.celery_queue),
     )
     sweeper.start()
     try:

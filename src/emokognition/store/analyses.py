@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.errors import NotFound
-from emokognition.store.models import AnalysisRow, FaceRow, PersonRow, SourcePostRow
+from emokognition.store.models import (
+    AnalysisRow,
+    FaceRow,
+    PersonRow,
+    SourcePostRow,
+    StreamRow,
+    StreamWindowRow,
+)
 from emokognition.store.records import STATUSES, Analysis, JobError, Page, Progress
 
 
@@ -108,7 +115,8 @@ def list_analyses(
 
 
 def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
-    """Delete an analysis with its faces, people and source posts; returns what was deleted.
+    """Delete an analysis with its faces, people and source posts (and a stream's windows;
+    its worker finds it gone at its next window and stops); returns what was deleted.
 
     Raises:
         NotFound: No such analysis.
@@ -118,6 +126,8 @@ def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
     session.execute(delete(FaceRow).where(FaceRow.analysis_id == analysis_id))
     session.execute(delete(PersonRow).where(PersonRow.analysis_id == analysis_id))
     session.execute(delete(SourcePostRow).where(SourcePostRow.analysis_id == analysis_id))
+    session.execute(delete(StreamWindowRow).where(StreamWindowRow.stream_id == analysis_id))
+    session.execute(delete(StreamRow).where(StreamRow.id == analysis_id))
     session.execute(delete(AnalysisRow).where(AnalysisRow.id == analysis_id))
     return record
 

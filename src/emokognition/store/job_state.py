@@ -7,18 +7,16 @@ record a result twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from emokognition.emotions import EMOTIONS
 from emokognition.errors import WorkerLost
 from emokognition.store.analyses import get_analysis, utcnow
-from emokognition.store.models import AnalysisRow, FaceRow, PersonRow
-from emokognition.store.people import person_rows
+from emokognition.store.models import AnalysisRow
+from emokognition.store.recording import face_count, record_faces
 from emokognition.store.records import Analysis, JobError
 
 
@@ -117,24 +115,28 @@ def finish_analysis(
     row = session.get(AnalysisRow, analysis_id, with_for_update=True)
     if row is None or row.status != "running" or row.attempts != attempt:
         return False
-    faces = list(_face_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at))
+    faces = face_count(result)
     done = _update_attempt(
         session,
         analysis_id,
         attempt,
         status="done",
         result=result,
-        faces=len(faces),
+        faces=faces,
         kind=result.get("media", {}).get("kind", row.kind),
         finished_at=now or utcnow(),
         lease_until=None,
         error_code=None,
         error_message=None,
     )
-    if done and faces:
-        session.execute(insert(FaceRow), faces)
-        people = person_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at)
-        session.execute(insert(PersonRow), people)
+    if done:
+        record_faces(
+            session=session,
+            result=result,
+            analysis_id=analysis_id,
+            source=row.source,
+            at=row.created_at,
+        )
     return done
 
 
@@ -228,38 +230,3 @@ def _update_attempt(session: Session, analysis_id: str, attempt: int, **values: 
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount)
-
-
-def _face_rows(
-    result: dict[str, Any], *, analysis_id: str, source: str, at: datetime
-) -> Iterable[dict[str, Any]]:
-    """Flatten the result contract: image faces, or every face of every analysed video frame."""
-    if "frames" in result:
-        frames = [
-            (frame.get("index"), frame.get("t"), frame.get("faces", []))
-            for frame in result["frames"]
-        ]
-    else:
-        frames = [(None, None, result.get("faces", []))]
-    classifier = str(result["model"]["classifier"])
-    for frame_index, t, faces in frames:
-        for position, face in enumerate(faces):
-            x, y, w, h = (int(v) for v in face["box"])
-            yield {
-                "analysis_id": analysis_id,
-                "source": source,
-                "created_at": at,
-                "position": position,
-                "frame_index": frame_index,
-                "t": t,
-                "track": face.get("track"),
-                "x": x,
-                "y": y,
-                "w": w,
-                "h": h,
-                "score": float(face["score"]),
-                "main": face["main"],
-                "alternative": face["alternative"],
-                "classifier": classifier,
-                **{name: float(face["emotions"][name]) for name in EMOTIONS},
-            }

@@ -1,5 +1,5 @@
 """The tables: analyses, faces (one row per face per analysed frame), the people the
-statistics count, source posts, cursors."""
+statistics count, live streams and their windows, source posts, cursors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -167,6 +168,72 @@ class PersonRow(Base):
         ),
         Index("ix_people_created_at", "created_at", "main", "alternative", "classifier"),
     )
+
+
+class StreamRow(Base):
+    """A live stream being analysed: its job state (lease, attempts as fencing token, the
+    stop flag) and counters kept with each window. Its faces and people hang on the analysis
+    row of the same id (kind "stream"), as a video's do."""
+
+    __tablename__ = "streams"
+
+    id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True
+    )
+    # starting, live, reconnecting (active); ended, stopped, failed (over).
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))
+    fps: Mapped[float] = mapped_column(Float)
+    window: Mapped[float] = mapped_column(Float)
+    max_seconds: Mapped[float] = mapped_column(Float)
+    detector: Mapped[str | None] = mapped_column(String(32))
+    classifier: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last window was recorded (a resumed attempt's time goes on from there).
+    last_window_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a sweeper last sent its job again (Celery), so that one sweeper sends it once.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every change, so that event streams poll one row for news.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    windows: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    next_frame: Mapped[int] = mapped_column(Integer, default=0)
+    faces: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    tracks: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class StreamWindowRow(Base):
+    """One window of a stream, recorded once: (stream, index) is its key."""
+
+    __tablename__ = "stream_windows"
+
+    stream_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("streams.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Seconds of stream time, from the stream's start (a resumed attempt's go on from there).
+    t_start: Mapped[float] = mapped_column(Float)
+    t_end: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    faces: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    main: Mapped[str | None] = mapped_column(String(16))
+    # The window as the API serves it: audience, tracks on screen, skipped, latency.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class SourcePostRow(Base):

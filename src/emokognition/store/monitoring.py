@@ -1,5 +1,5 @@
 """What an operator watches, counted in the database at scrape time: analyses by kind and
-status, the oldest queued job, the bot's posts and replies, failed downloads.
+status, the oldest queued job, live streams, the bot's posts and replies, failed downloads.
 
 Read from the tables rather than counted in one process, so that the numbers cover every
 server, worker and bot process on the database, and survive restarts.
@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from emokognition.store.models import AnalysisRow, SourcePostRow
 from emokognition.store.records import STATUSES
+from emokognition.store.streams import count_active_streams
 
-KINDS = ("image", "video")
+KINDS = ("image", "video", "stream")
 UNKNOWN_KIND = "unknown"
 """The kind of a URL analysis whose media is not downloaded yet."""
 
@@ -29,6 +30,7 @@ class Monitoring:
         analyses: (kind, status) -> analyses recorded; every kind of `KINDS` with every status
             of `STATUSES` is present (0 when none), plus `UNKNOWN_KIND` where some exist.
         oldest_queued_at: When the oldest analysis still queued was accepted; None when none is.
+        live_streams: Streams starting, live or reconnecting.
         mentions: source -> posts the bot recorded (each post once, however many pictures).
         replies: source -> posts the bot replied to.
         download_failures: error code -> URL analyses that failed before their media was
@@ -37,6 +39,7 @@ class Monitoring:
 
     analyses: dict[tuple[str, str], int]
     oldest_queued_at: datetime | None
+    live_streams: int
     mentions: dict[str, int]
     replies: dict[str, int]
     download_failures: dict[str, int]
@@ -78,6 +81,7 @@ def read_monitoring(*, session: Session) -> Monitoring:
     return Monitoring(
         analyses=analyses,
         oldest_queued_at=oldest,
+        live_streams=count_active_streams(session=session),
         mentions={source: int(n) for source, n in mentions},
         replies={source: int(n) for source, n in replies},
         download_failures={code or "error": int(n) for code, n in failures},

@@ -1,5 +1,6 @@
 """Prometheus metrics of the service: requests, and what is read at scrape time (queue,
-analyses by kind and status, the bot, failed downloads); the jobs' own are in `jobs.metrics`."""
+analyses by kind and status, live streams, the bot, failed downloads); the jobs' own are in
+`jobs.metrics`."""
 
 from __future__ import annotations
 
@@ -60,10 +61,6 @@ class ServiceCollector(Collector):
             yield GaugeMetricFamily(
                 "emokognition_queue_depth", "Jobs waiting to be run.", value=depth
             )
-        # No live streams are run yet; the gauge is there for dashboards and alerts.
-        yield GaugeMetricFamily(
-            "emokognition_live_streams", "Live streams being analysed.", value=0
-        )
         try:
             reading = self.service.monitoring()
         except EmokognitionError as exc:
@@ -86,6 +83,11 @@ def _families(reading: Monitoring, now: datetime) -> Iterator[GaugeMetricFamily]
         "emokognition_queue_oldest_age_seconds",
         "Age of the oldest analysis still queued (0 when none is).",
         value=0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0),
+    )
+    yield GaugeMetricFamily(
+        "emokognition_live_streams",
+        "Live streams being analysed (starting, live or reconnecting), over every process.",
+        value=reading.live_streams,
     )
     yield _by_label(
         "emokognition_bot_mentions",

@@ -73,7 +73,7 @@ class AnalysisItem(BaseModel):
 
     id: str
     status: Status
-    kind: Literal["image", "video"] | None
+    kind: Literal["image", "video", "stream"] | None
     source: str
     detector: str | None
     classifier: str | None

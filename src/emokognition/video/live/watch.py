@@ -144,6 +144,11 @@ class LiveAnalysis:
             self._reason = "stopped"
         self._reader.close()
 
+    def stop(self) -> None:
+        """Ask the watch to end, from any thread: reading stops, and the iteration yields
+        the window it has begun (if it has frames) and ends, its reason "stopped"."""
+        self._reader.close()
+
     def summary(self) -> LiveSummary:
         """The watch so far: windows, frames analysed and skipped, reconnections, people."""
         return LiveSummary(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from emokognition.app import Analysis, audience_of
 from emokognition.emotions import EMOTIONS
@@ -178,6 +178,8 @@ def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView
 @router.get("/analyses/{analysis_id}")
 async def analysis_page(request: Request, analysis_id: AnalysisId, service: ServiceDep) -> Response:
     analysis = await run_in_threadpool(service.get, analysis_id)
+    if analysis.kind == "stream":  # a live stream's faces hang on an analysis of its id
+        return RedirectResponse(f"/streams/{analysis.id}", status_code=303)
     stored = service.has_media(analysis)
     view = analysis_view(analysis, has_media=stored)
     return render(request, "analysis.html", {"view": view})

@@ -1,5 +1,5 @@
 """`/`: the mood dashboard: counts, main and alternative emotions, sources side by side, mood
-over time, latest."""
+over time, latest; the live streams running now."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from emokognition.app import Filters
+from emokognition.app import AnalysisService, Filters, Stream, display_url
 from emokognition.errors import RequestError
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
@@ -18,6 +18,8 @@ from emokognition.web.pages.routing import PageRoute
 from emokognition.web.pages.templating import render
 
 router = APIRouter(route_class=PageRoute, dependencies=[PageRead])
+
+LIVE_LISTED = 10
 
 
 @router.get("/")
@@ -38,7 +40,14 @@ async def dashboard(
         compare=_sources(compare or []),
     )
     view = await run_in_threadpool(service.overview, filters)
-    return render(request, "dashboard.html", {"view": view})
+    live = await run_in_threadpool(live_streams, service, filters.source)
+    return render(request, "dashboard.html", {"view": view, "live_streams": live})
+
+
+def live_streams(service: AnalysisService, source: str | None) -> list[tuple[Stream, str]]:
+    """The streams running now (of the chosen source), newest first, with their URLs."""
+    page = service.streams.list(active=True, source=source, limit=LIVE_LISTED)
+    return [(stream, display_url(stream)) for stream in page.items]
 
 
 def _sources(names: list[str]) -> tuple[str, ...]:

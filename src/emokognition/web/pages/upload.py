@@ -1,5 +1,6 @@
 """`/upload`: a form (a file or a URL, source, detector, sync or async) that works without
-JavaScript; a submission is answered with a redirect (303) to its analysis page."""
+JavaScript; a submission is answered with a redirect (303) to its analysis page. A URL marked
+as a live stream starts a stream analysis instead, and goes to its live page."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from emokognition.app import Submission
+from emokognition.app import StreamSubmission, Submission
 from emokognition.config import DETECTORS, Settings
 from emokognition.errors import EmokognitionError, MediaError, RequestError
 from emokognition.web.deps import ServiceDep, SettingsDep
@@ -22,7 +23,7 @@ from emokognition.web.security import session_of
 
 router = APIRouter(route_class=PageRoute)
 
-_TEXT_FIELDS = ("url", "source", "detector", "mode", "token")
+_TEXT_FIELDS = ("url", "source", "detector", "mode", "token", "live")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class UploadForm:
     detector: str = ""
     mode: Literal["sync", "async"] = "sync"
     filename: str = ""
+    live: bool = False
     errors: tuple[str, ...] = field(default=())
 
 
@@ -52,6 +54,9 @@ async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -
         data = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     try:
         check_write(request, settings, token)
+        if typed.live:
+            stream = await run_in_threadpool(service.streams.submit, _live(typed, data))
+            return RedirectResponse(f"/streams/{stream.id}", status_code=303)
         submission = _submission(typed, data)
         analysis = await run_in_threadpool(service.submit, submission)
         if typed.mode == "sync":  # awaited, as the API's sync calls: no thread held
@@ -65,6 +70,7 @@ async def upload(request: Request, service: ServiceDep, settings: SettingsDep) -
             detector=typed.detector,
             mode=typed.mode,
             filename=typed.filename,
+            live=typed.live,
             errors=(what + exc.message,),
         )
         return _page(request, settings, failed, status=exc.status)
@@ -80,6 +86,7 @@ def _typed(form: FormData) -> UploadForm:
         detector=_text(form, "detector")[:16],
         mode="async" if mode == "async" else "sync",
         filename=(upload.filename or "")[:256] if isinstance(upload, UploadFile) else "",
+        live=bool(_text(form, "live")),
     )
 
 
@@ -95,6 +102,16 @@ def _submission(typed: UploadForm, data: bytes | None) -> Submission:
         url=typed.url or None,
         detector=typed.detector or None,
         source=typed.source or None,
+    )
+
+
+def _live(typed: UploadForm, data: bytes | None) -> StreamSubmission:
+    if data is not None:
+        raise RequestError("a live stream is a link, not a file: remove the file")
+    if not typed.url:
+        raise RequestError("give the live stream's link")
+    return StreamSubmission(
+        url=typed.url, source=typed.source or None, detector=typed.detector or None
     )
 
 
