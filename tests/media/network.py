@@ -39,16 +39,26 @@ class Guard:
 
 
 def guard_network(
-    monkeypatch: pytest.MonkeyPatch, names: Mapping[str, Sequence[str]] | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    names: Mapping[str, Sequence[str]] | None = None,
+    *,
+    routes: Mapping[str, str] | None = None,
 ) -> Guard:
     """Let sockets connect to 127.0.0.1 only, and the system resolver answer `localhost`, IP
-    literals and `names` (name -> addresses) only: any other name does not exist."""
+    literals and `names` (name -> addresses) only: any other name does not exist.
+
+    `routes` (address -> 127.0.0.1) are what a NAT in front of the test would do: a
+    connection to such an address (a public one, say) reaches this machine's port instead.
+    """
     guard = Guard()
     connect = socket.create_connection
     getaddrinfo = socket.getaddrinfo
     known = dict(names or {})
+    routed = dict(routes or {})
 
     def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        if address[0] in routed:
+            address = (routed[address[0]], address[1])
         if address[0] != LOOPBACK:
             guard.refused.append((address[0], address[1]))
             raise ConnectionRefusedError(f"test guard: {address[0]} is not {LOOPBACK}")

@@ -169,7 +169,6 @@ class StreamReader:
             self._thread.join(timeout=1.0)
 
     def _open(self) -> InputContainer:
-        self.source.check(self.settings)
         return self.source.open(self.settings)
 
     def _run(self, container: InputContainer | None) -> None:

@@ -2,8 +2,10 @@
 
 A stream URL is checked like every URL: its host must resolve to public addresses only
 (unless `allow_private_urls`), and FFmpeg gets a protocol whitelist with only what the stream
-needs, so a playlist cannot lead it to `file:`, `concat:` or `subfile:`. A local file is
-played at its own pace (`realtime`), for trying things out; only then is `file` allowed.
+needs, so a playlist cannot lead it to `file:`, `concat:` or `subfile:`. Over HTTP, FFmpeg
+goes through `media.proxy`, which checks every host a playlist or a redirect names; RTSP and
+RTMP are dialled at the address that was checked. A local file is played at its own pace
+(`realtime`), for trying things out; only then is `file` allowed.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from av.container import InputContainer
 from emokognition.config import Settings
 from emokognition.errors import ForbiddenURL, SourceError, StreamError
 from emokognition.media.addresses import resolve_checked
+from emokognition.media.proxy import shared_proxy
 
 StreamKind = Literal["hls", "http", "rtsp", "rtmp", "file"]
 
 # What FFmpeg may open for each kind of stream: the transports under it and nothing else.
 _PROTOCOLS: dict[StreamKind, str] = {
-    "hls": "http,https,tcp,tls,crypto",
-    "http": "http,https,tcp,tls",
+    "hls": "http,https,httpproxy,tcp,tls,crypto",
+    "http": "http,https,httpproxy,tcp,tls",
     "rtsp": "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
     "rtmp": "rtmp,rtmps,tcp,tls",
     "file": "file",
@@ -95,15 +98,18 @@ class StreamSource:
             kind = "hls"
         return cls(target, kind)
 
-    def check(self, settings: Settings) -> None:
+    def check(self, settings: Settings) -> list[str]:
         """Refuse a URL whose host is not public (unless `settings.allow_private_urls`).
+
+        Returns:
+            The host's checked addresses ([] for a file).
 
         Raises:
             ForbiddenURL: No host, or a private, loopback or link-local address.
             UnknownHost: The host name does not exist.
         """
         if self.kind == "file":
-            return
+            return []
         parts = urllib.parse.urlsplit(self.target)
         if not parts.hostname:
             raise ForbiddenURL(f"stream URL without a host: {self.name}")
@@ -111,26 +117,45 @@ class StreamSource:
             port = parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
         except ValueError as exc:
             raise ForbiddenURL(f"bad port in stream URL {self.name}") from exc
-        resolve_checked(parts.hostname, port, allow_private=settings.allow_private_urls)
+        return resolve_checked(parts.hostname, port, allow_private=settings.allow_private_urls)
 
     def open(self, settings: Settings) -> InputContainer:
-        """The stream opened by FFmpeg, reads bounded by `settings.stream_timeout`.
+        """The stream checked and opened by FFmpeg, reads bounded by `settings.stream_timeout`.
 
         Raises:
+            ForbiddenURL: The host is not public (unless allowed).
+            ConfigError: `no_proxy` is set, which would let FFmpeg around the checks.
             StreamError: No answer in time, refused, or not a video FFmpeg reads.
         """
+        addresses = self.check(settings)
+        url = self.target
         options = {"protocol_whitelist": _PROTOCOLS[self.kind]}
+        if self.kind in ("hls", "http"):
+            options["http_proxy"] = shared_proxy(allow_private=settings.allow_private_urls).url
+        elif self.kind in ("rtsp", "rtmp"):
+            url = _dial_at(self.target, addresses[0])  # FFmpeg would resolve the name again
         if self.kind == "rtsp":
             options["rtsp_transport"] = "tcp"  # one connection; no UDP ports to open
         timeout = settings.stream_timeout
         try:
-            container = av.open(self.target, mode="r", options=options, timeout=(timeout, timeout))
+            container = av.open(url, mode="r", options=options, timeout=(timeout, timeout))
         except (av.error.FFmpegError, OSError) as exc:
             raise StreamError(f"cannot open stream {self.name}: {_reason(exc, timeout)}") from exc
         if not container.streams.video:
             container.close()
             raise StreamError(f"stream {self.name} has no video")
         return container
+
+
+def _dial_at(url: str, address: str) -> str:
+    """`url` with its host replaced by the checked `address` (credentials and port kept)."""
+    parts = urllib.parse.urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _port(parts: urllib.parse.SplitResult) -> str:
