@@ -82,6 +82,30 @@ def test_jobs_run_on_workers(
         assert "emokognition_queue_depth 0.0" in client.get("/metrics").text
 
 
+def test_health_reports_the_workers_alive_and_the_oldest_queued_job(
+    celery_settings: Settings, processes: ProcessFactory, photo: bytes
+) -> None:
+    settings = celery_settings.model_copy(update={"sync_timeout": 300.0})
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health")
+        assert health.status_code == 200  # readable, and jobs are accepted: they wait
+        assert health.json()["status"] == "degraded" and health.json()["workers"] == 0
+        assert health.json()["queue"] == "no worker seen in the last 20 s"
+        assert health.json()["oldest_queued_seconds"] is None
+        # Nobody would finish it meanwhile: answered at once, not after sync_timeout.
+        sync = client.post("/api/v1/analyses?mode=sync", files={"file": ("p.jpg", photo, JPEG)})
+        assert sync.status_code == 202 and sync.json()["status"] == "queued"
+        assert client.get("/health").json()["oldest_queued_seconds"] >= 0
+        worker = _worker(processes, settings, "worker-a")
+        health = client.get("/health").json()
+        assert health["status"] == "ok" and health["workers"] == 1 and health["queue"] == "ok"
+        assert "emokognition_workers 1.0" in client.get("/metrics").text
+        assert poll_done(client, sync.json()["id"], timeout=60)["status"] == "done"
+        assert client.get("/health").json()["oldest_queued_seconds"] is None
+        worker.stop()  # a worker stopping on purpose is forgotten at once
+        assert client.get("/health").json()["workers"] == 0
+
+
 def test_a_killed_worker_s_job_is_retried_by_another(
     celery_settings: Settings, processes: ProcessFactory, media_server: MediaServer
 ) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import Dashboard, Filters
-from emokognition.app.service import AnalysisService, Submission
+from emokognition.app.service import AnalysisService
+from emokognition.app.submission import PostKey, Submission
 from emokognition.config import Settings
 from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
+from emokognition.jobs.heartbeat import SEEN_WITHIN as WORKER_SEEN_WITHIN
 from emokognition.store import STATUSES, Analysis, JobError, Monitoring, Page, SourcePost, Stats
 
 
@@ -30,6 +32,7 @@ def create_local_service(settings: Settings) -> AnalysisService:
 
 __all__ = [
     "STATUSES",
+    "WORKER_SEEN_WITHIN",
     "Analysis",
     "AnalysisService",
     "Dashboard",
@@ -39,6 +42,7 @@ __all__ = [
     "JobRunner",
     "Monitoring",
     "Page",
+    "PostKey",
     "PostLedger",
     "PostMedia",
     "SourcePost",

@@ -8,10 +8,8 @@ session, touch tables or load models themselves.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -21,13 +19,9 @@ import anyio.to_thread
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
-from emokognition.config import CLASSIFIERS, DETECTORS, Settings
-from emokognition.errors import (
-    MediaTooLarge,
-    NotFound,
-    RequestError,
-    Unavailable,
-)
+from emokognition.app.submission import Submission
+from emokognition.config import Settings
+from emokognition.errors import MediaTooLarge, NotFound, RequestError, Unavailable
 from emokognition.jobs import JobContext, JobRunner, run_analysis
 from emokognition.media.download import check_url
 from emokognition.media.sniff import identify
@@ -37,53 +31,21 @@ from emokognition.store import (
     Page,
     SourcePost,
     Stats,
-    count_media_users,
     create_analysis,
     delete_analysis,
     get_analysis,
     get_stats,
     list_analyses,
     list_source_posts,
+    oldest_queued_at,
     read_monitoring,
+    record_source_post,
     status_counts,
     upgrade,
+    utcnow,
 )
 
 logger = logging.getLogger(__name__)
-
-SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """What to analyse: uploaded bytes or a URL (exactly one), with options.
-
-    Attributes:
-        data: The uploaded file's bytes.
-        url: An http(s) URL to download in the job.
-        detector: "blazeface", "haar" or "dlib"; None for the configured default.
-        classifier: One of `CLASSIFIERS`; None for the configured default.
-        source: Where the media comes from: "upload", "url", "twitter", ...
-    """
-
-    data: bytes | None = None
-    url: str | None = None
-    detector: str | None = None
-    source: str | None = None
-    classifier: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.data is None) == (self.url is None):
-            raise RequestError("give either a file or a url, not both and not neither")
-        if self.detector is not None and self.detector not in DETECTORS:
-            raise RequestError(f"unknown detector {self.detector!r} ({', '.join(DETECTORS)})")
-        if self.classifier is not None and self.classifier not in CLASSIFIERS:
-            raise RequestError(f"unknown classifier {self.classifier!r} ({', '.join(CLASSIFIERS)})")
-        if self.source is not None and not SOURCE_PATTERN.match(self.source):
-            raise RequestError(
-                "source must be 1-64 letters, digits, '_', '.', ':' or '-', "
-                "starting with a letter or digit"
-            )
 
 
 class AnalysisService:
@@ -119,6 +81,16 @@ class AnalysisService:
         """Jobs waiting to be run."""
         return self.runner.queue_depth()
 
+    def workers(self) -> int:
+        """Workers alive to run jobs (Celery: heard from in the last 20 s)."""
+        return self.runner.workers()
+
+    def oldest_queued_age(self) -> float | None:
+        """Seconds the oldest analysis still queued has waited; None when none is."""
+        with self.context.database.session() as session:
+            at = oldest_queued_at(session=session)
+        return None if at is None else max((utcnow() - at).total_seconds(), 0.0)
+
     def migrate(self) -> None:
         """Bring the database to this version's schema (safe from many processes at once)."""
         upgrade(self.context.database)
@@ -146,16 +118,20 @@ class AnalysisService:
                 analysis is not available).
             ForbiddenURL: The URL is not http(s) or points at a non-public address.
             Unavailable: No room in the queue (`QueueFull`), or no broker.
+
+        A submission with a `post` that was recorded before gets that post's analysis back
+        (sent again after its answer was lost): nothing new is recorded, queued or counted.
         """
         if submission.data is not None:
-            analysis = self._accept_upload(submission, submission.data)
+            analysis, new = self._accept_upload(submission, submission.data)
         else:
-            analysis = self._accept_url(submission)
-        try:
-            self.runner.submit(analysis.id)
-        except Unavailable:
-            self._forget(analysis)
-            raise
+            analysis, new = self._accept_url(submission), True
+        if new:
+            try:
+                self.runner.submit(analysis.id)
+            except Unavailable:
+                self._forget(analysis)
+                raise
         if wait:
             self.runner.wait(analysis.id, wait)
             return self.get(analysis.id)
@@ -171,8 +147,7 @@ class AnalysisService:
         """Record a post's picture with a new analysis of it, in one transaction: a post is
         never recorded without its analysis, nor the reverse. When another process recorded
         the post first, theirs is kept (`created=False`) and ours is dropped."""
-        sha256 = self.context.media.put(media.data)
-        with self.context.database.session() as session:
+        with self.context.keeper.taking_up(media.data) as (session, sha256):
             analysis = create_analysis(
                 session=session,
                 source=media.source,
@@ -183,6 +158,8 @@ class AnalysisService:
             post = record_post(session, media, analysis_id=analysis.id)
             if not post.created:
                 delete_analysis(session=session, analysis_id=analysis.id)
+        if not post.created:
+            self._drop_media(sha256)
         return post
 
     def analyse_now(
@@ -308,22 +285,45 @@ class AnalysisService:
                 offset=offset,
             )
 
-    def _accept_upload(self, submission: Submission, data: bytes) -> Analysis:
+    def _accept_upload(self, submission: Submission, data: bytes) -> tuple[Analysis, bool]:
+        """The recorded analysis, and whether it is new (not the post's from before)."""
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
             raise MediaTooLarge(f"upload is {len(data):,} bytes (limit {limit:,})")
         fmt, kind = identify(data[:64])
-        sha256 = self.context.media.put(data)
-        with self.context.database.session() as session:
-            return create_analysis(
+        source, post = submission.source or "upload", submission.post
+        with self.context.keeper.taking_up(data) as (session, sha256):
+            analysis = create_analysis(
                 session=session,
-                source=submission.source or "upload",
+                source=source,
                 kind=kind,
                 detector=submission.detector,
                 classifier=submission.classifier,
                 media_sha256=sha256,
                 media_format=fmt,
             )
+            if post is None:
+                return analysis, True
+            recorded = record_source_post(
+                session=session,
+                source=source,
+                post_id=post.post_id,
+                media_key=post.media_key,
+                account=post.account,
+                analysis_id=analysis.id,
+            )
+            if not recorded.created:  # sent before: the first analysis stands, ours goes
+                delete_analysis(session=session, analysis_id=analysis.id)
+                if recorded.analysis_id is None:
+                    raise RequestError(
+                        f"post {post.post_id} media {post.media_key} of {source} is recorded "
+                        "with a landmark, not an emotion analysis"
+                    )
+                analysis = get_analysis(session=session, analysis_id=recorded.analysis_id)
+        if analysis.media_sha256 != sha256:  # the post's first picture had other bytes
+            self._drop_media(sha256)
+        logger.info("analysis %s: post %s was recorded before", analysis.id, post.post_id)
+        return analysis, False
 
     def _accept_url(self, submission: Submission) -> Analysis:
         url = submission.url or ""
@@ -344,9 +344,4 @@ class AnalysisService:
         self._drop_media(analysis.media_sha256)
 
     def _drop_media(self, sha256: str | None) -> None:
-        if sha256 is None:
-            return
-        with self.context.database.session() as session:
-            if count_media_users(session=session, sha256=sha256):
-                return
-        self.context.media.delete(sha256)
+        self.context.keeper.drop(sha256)

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from celery import Celery, Task
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -22,8 +23,9 @@ from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
+from emokognition.jobs.heartbeat import SEEN_WITHIN, Heartbeat
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
-from emokognition.store import Database
+from emokognition.store import Database, count_workers
 from emokognition.store.job_state import mark_for_resend
 
 logger = logging.getLogger(__name__)
@@ -120,10 +122,17 @@ class CeleryRunner:
             raise Unavailable("job queue unavailable", retry_after=10) from exc
 
     def wait(self, analysis_id: str, timeout: float) -> None:
-        wait_for_database(self._database, analysis_id, timeout)
+        if self.workers() > 0:  # else nobody would finish it meanwhile
+            wait_for_database(self._database, analysis_id, timeout)
 
     async def wait_async(self, analysis_id: str, timeout: float) -> None:
-        await wait_for_database_async(self._database, analysis_id, timeout)
+        if await anyio.to_thread.run_sync(self.workers) > 0:
+            await wait_for_database_async(self._database, analysis_id, timeout)
+
+    def workers(self) -> int:
+        """Workers of this queue heard from in the last `SEEN_WITHIN` seconds."""
+        with self._database.session() as session:
+            return count_workers(session=session, queue=self._queue, within=SEEN_WITHIN)
 
     def queue_depth(self) -> int:
         try:
@@ -209,10 +218,13 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") 
         context.database,
         lambda analysis_id: app.send_task(TASK, args=[analysis_id], queue=settings.celery_queue),
     )
+    heartbeat = Heartbeat(context.database, settings.celery_queue)
     sweeper.start()
+    heartbeat.start()
     try:
         _work(app, settings, concurrency=concurrency, loglevel=loglevel)
     finally:
+        heartbeat.stop()
         sweeper.stop()
 
 

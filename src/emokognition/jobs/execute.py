@@ -151,9 +151,8 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
         allow_private=settings.allow_private_urls,
     )
     fmt, kind = identify(data[:64])
-    sha256 = context.media.put(data)
-    with context.database.session() as session:
-        attach_media(
+    with context.keeper.taking_up(data) as (session, sha256):
+        attached = attach_media(
             session=session,
             analysis_id=job.id,
             attempt=job.attempts,
@@ -161,6 +160,8 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
             fmt=fmt,
             kind=kind,
         )
+        if not attached:  # rolled back: the file is not kept for nobody
+            raise NotFound(f"analysis {job.id} was deleted or taken over while downloading")
     return data, kind, sha256
 
 

@@ -88,6 +88,10 @@ class InlineRunner:
         with self._lock:
             return max(0, len(self._pending) - self._workers)
 
+    def workers(self) -> int:
+        """The job threads of this process (none once closed)."""
+        return 0 if self._closed.is_set() else self._workers
+
     def check(self) -> None:
         if self._closed.is_set():
             raise QueueFull("the service is shutting down", retry_after=5)

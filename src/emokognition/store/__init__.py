@@ -25,9 +25,10 @@ from emokognition.store.job_state import (
     renew_lease,
     resumable_analyses,
 )
+from emokognition.store.keeping import MediaKeeper
 from emokognition.store.media import MediaStore
 from emokognition.store.migrate import head_revision, upgrade
-from emokognition.store.monitoring import Monitoring, read_monitoring
+from emokognition.store.monitoring import Monitoring, oldest_queued_at, read_monitoring
 from emokognition.store.overview import (
     BUCKETS,
     Bucket,
@@ -52,6 +53,7 @@ from emokognition.store.posts import (
 )
 from emokognition.store.records import STATUSES, Analysis, JobError, Page, SourcePost, Stats
 from emokognition.store.stats import get_stats
+from emokognition.store.workers import count_workers, record_heartbeat, remove_worker
 
 __all__ = [
     "BUCKETS",
@@ -60,6 +62,7 @@ __all__ = [
     "Bucket",
     "Database",
     "JobError",
+    "MediaKeeper",
     "MediaStore",
     "Monitoring",
     "MoodPoint",
@@ -71,6 +74,7 @@ __all__ = [
     "claim_reply",
     "count_analyses",
     "count_media_users",
+    "count_workers",
     "create_analysis",
     "delete_analysis",
     "face_time_span",
@@ -90,10 +94,13 @@ __all__ = [
     "make_engine",
     "mood_over_time",
     "new_id",
+    "oldest_queued_at",
     "read_monitoring",
+    "record_heartbeat",
     "record_reply",
     "record_source_post",
     "release_reply",
+    "remove_worker",
     "renew_lease",
     "resumable_analyses",
     "set_cursor",

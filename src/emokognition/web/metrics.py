@@ -60,6 +60,16 @@ class ServiceCollector(Collector):
             yield GaugeMetricFamily(
                 "emokognition_queue_depth", "Jobs waiting to be run.", value=depth
             )
+        try:
+            workers = self.service.workers()
+        except EmokognitionError as exc:
+            logger.warning("workers unavailable: %s", exc.message)
+        else:
+            yield GaugeMetricFamily(
+                "emokognition_workers",
+                "Workers alive: inline threads, or Celery workers heard from in the last 20 s.",
+                value=workers,
+            )
         # No live streams are run yet; the gauge is there for dashboards and alerts.
         yield GaugeMetricFamily(
             "emokognition_live_streams", "Live streams being analysed.", value=0
