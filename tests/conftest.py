@@ -161,6 +161,17 @@ def video() -> bytes:
 
 
 @pytest.fixture(scope="session")
+def long_video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """80 s of a woman talking (20 real frames over and over) at 25 fps: 400 frames at the
+    jobs' 5 fps, long enough to stop a job in the middle of it."""
+    from tests.video.media import WOMAN, read_frames, write_video
+
+    frames = read_frames(WOMAN, 20, step=2)
+    folder = tmp_path_factory.mktemp("long-video")
+    return write_video(folder / "long.mp4", frames * 100, keyframe_every=50).read_bytes()
+
+
+@pytest.fixture(scope="session")
 def group_photo() -> bytes:
     """A real group photo (500x375 JPEG, 7 labelled faces)."""
     return GROUP_PHOTO.read_bytes()

@@ -19,7 +19,8 @@ EmokognitionError            code "error",             HTTP 500
 ├── RequestError             code "bad_request",       HTTP 400
 │   └── Unauthorized         code "unauthorized",      HTTP 401
 ├── Unavailable              code "unavailable",       HTTP 503
-│   └── QueueFull            code "queue_full",        HTTP 503
+│   ├── QueueFull            code "queue_full",        HTTP 503
+│   └── Interrupted          code "interrupted",       HTTP 503
 └── WorkerLost               code "worker_lost",       HTTP 500
 ```
 
@@ -206,6 +207,13 @@ class QueueFull(Unavailable):
     """The inline job pool has no room left."""
 
     code = "queue_full"
+
+
+class Interrupted(Unavailable):
+    """A job was stopped between batches because its process is shutting down; it goes back
+    to the queue and runs again later."""
+
+    code = "interrupted"
 
 
 class WorkerLost(EmokognitionError):

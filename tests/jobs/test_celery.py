@@ -3,6 +3,8 @@ workers killed with SIGKILL in the middle of a job."""
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -104,6 +106,29 @@ def test_health_reports_the_workers_alive_and_the_oldest_queued_job(
         assert client.get("/health").json()["oldest_queued_seconds"] is None
         worker.stop()  # a worker stopping on purpose is forgotten at once
         assert client.get("/health").json()["workers"] == 0
+
+
+def test_sigterm_stops_a_worker_s_long_video_and_another_worker_runs_it(
+    celery_settings: Settings, processes: ProcessFactory, long_video: bytes
+) -> None:
+    worker_a = _worker(processes, celery_settings, "worker-a")
+    with TestClient(create_app(celery_settings)) as client:
+        files = {"file": ("long.mp4", long_video, "video/mp4")}
+        analysis_id = client.post("/api/v1/analyses", files=files).json()["id"]
+        wait_until(
+            lambda: client.get(f"/api/v1/analyses/{analysis_id}").json()["status"] == "running",
+            timeout=60,
+            what="the video job to start",
+        )
+        os.killpg(worker_a.popen.pid, signal.SIGTERM)  # Celery's warm shutdown
+        worker_a.popen.wait(30)  # between batches, not after the whole video
+        assert "queued again: stopped after" in worker_a.output()
+        assert client.get(f"/api/v1/analyses/{analysis_id}").json()["status"] == "queued"
+        _worker(processes, celery_settings, "worker-b")
+        body = poll_done(client, analysis_id, timeout=300)
+        assert body["status"] == "done" and body["result"]["tracks"], body["error"]
+        stats = client.get("/api/v1/stats").json()
+        assert stats["faces"] == len(body["result"]["tracks"])  # each person counted once
 
 
 def test_a_killed_worker_s_job_is_retried_by_another(

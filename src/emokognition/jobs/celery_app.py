@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from kombu.exceptions import OperationalError as BrokerError
 
 from emokognition.config import Settings
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 TASK = "emokognition.analyse"
 
 _contexts: weakref.WeakKeyDictionary[Celery, Callable[[], JobContext]] = weakref.WeakKeyDictionary()
+# Set when the worker begins a warm shutdown (SIGTERM): running videos stop between batches.
+_stopping: weakref.WeakKeyDictionary[Celery, threading.Event] = weakref.WeakKeyDictionary()
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -62,6 +64,7 @@ def create_celery(settings: Settings) -> Celery:
     )
     holder: dict[str, JobContext] = {}
     lock = threading.Lock()
+    stopping = threading.Event()
 
     def context() -> JobContext:
         with lock:
@@ -72,16 +75,19 @@ def create_celery(settings: Settings) -> Celery:
     @app.task(name=TASK, bind=True, max_retries=None)
     def analyse(task: Task[Any, Any], analysis_id: str) -> str:
         try:
-            outcome = run_analysis(analysis_id, context())
+            outcome = run_analysis(analysis_id, context(), stopping=stopping)
         except Unavailable as exc:
             logger.warning("analysis %s: %s; retrying", analysis_id, exc.message)
             raise task.retry(countdown=exc.retry_after) from exc
+        if outcome.status == "interrupted":  # queued again in the database: to the broker too
+            raise task.retry(countdown=0)
         if outcome.status == "busy":
             # Another worker holds the lease: look again when it runs out, in case it died.
             raise task.retry(countdown=outcome.retry_in)
         return outcome.status
 
     _contexts[app] = context
+    _stopping[app] = stopping
     return app
 
 
@@ -218,6 +224,9 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") 
         context.database,
         lambda analysis_id: app.send_task(TASK, args=[analysis_id], queue=settings.celery_queue),
     )
+    # SIGTERM (a warm shutdown) would wait for every running job to finish: stop them between
+    # batches instead; they are queued again and another worker runs them.
+    signals.worker_shutting_down.connect(lambda **_: _stopping[app].set(), weak=False)
     heartbeat = Heartbeat(context.database, settings.celery_queue)
     sweeper.start()
     heartbeat.start()

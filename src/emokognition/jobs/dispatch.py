@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
+from emokognition.errors import Interrupted
 from emokognition.video import analyze_video
 from emokognition.vision.registry import AnalyzerRegistry
 
@@ -17,6 +19,7 @@ def analyse_media(
     detector: str | None,
     classifier: str | None,
     analyzers: AnalyzerRegistry,
+    stopping: threading.Event | None = None,
 ) -> dict[str, Any]:
     """The result contract for stored media: `data` are its bytes, `path` its file.
 
@@ -25,11 +28,18 @@ def analyse_media(
 
     Raises:
         MediaError: Unreadable, corrupt or oversized media.
+        Interrupted: `stopping` was set, seen between a video's batches (a photo finishes).
     """
+    stop = stopping or threading.Event()
+
+    def check(done: int, total: int) -> None:
+        if stop.is_set():
+            raise Interrupted(f"stopped after {done} of {total} frames: shutting down")
+
     if kind == "video":
         analyzer = analyzers.get(detector, classifier=classifier, purpose="video")
         result: dict[str, Any] = analyze_video(
-            str(path), analyzer=analyzer, settings=analyzers.settings
+            str(path), analyzer=analyzer, settings=analyzers.settings, progress=check
         ).to_dict()
         return result
     return analyzers.get(detector, classifier=classifier).analyze(data).to_dict()

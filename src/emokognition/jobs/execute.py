@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emokognition.errors import EmokognitionError, NotFound
+from emokognition.errors import EmokognitionError, Interrupted, NotFound
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
 from emokognition.media.download import download
@@ -29,6 +29,7 @@ from emokognition.store import (
     fail_analysis,
     finish_analysis,
     get_analysis,
+    release_analysis,
     renew_lease,
     utcnow,
 )
@@ -44,7 +45,8 @@ class Outcome:
 
     Attributes:
         status: "done" or "failed" (this attempt recorded it), "skipped" (finished, failed or
-            deleted before we could take it), or "busy" (another worker holds a valid lease).
+            deleted before we could take it), "busy" (another worker holds a valid lease), or
+            "interrupted" (stopped for a shutdown and queued again, nothing recorded).
         retry_in: For "busy": seconds until that lease runs out.
         faces: Faces recorded ("done" only).
     """
@@ -55,8 +57,13 @@ class Outcome:
     faces: int = 0
 
 
-def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
+def run_analysis(
+    analysis_id: str, context: JobContext, *, stopping: threading.Event | None = None
+) -> Outcome:
     """Claim and run the analysis `analysis_id`; see `Outcome`.
+
+    `stopping` is set when the process shuts down: a video then stops between batches and
+    goes back to the queue ("interrupted"), nothing of it recorded.
 
     Raises:
         Unavailable: The database cannot be reached (the job stays for a later attempt).
@@ -73,8 +80,14 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
     if job is None:
         return _not_ours(analysis_id, current)
     started = time.perf_counter()
-    with _LeaseKeeper(context, job):
-        result, error, kind = _execute(job, context)
+    try:
+        with _LeaseKeeper(context, job):
+            result, error, kind = _execute(job, context, stopping)
+    except Interrupted as exc:
+        with context.database.session() as session:
+            release_analysis(session=session, analysis_id=job.id, attempt=job.attempts)
+        logger.info("analysis %s queued again: %s", job.id, exc.message)
+        return Outcome(job.id, "interrupted")
     with context.database.session() as session:
         if error is None and result is not None:
             recorded = finish_analysis(
@@ -113,7 +126,7 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
 
 
 def _execute(
-    job: Analysis, context: JobContext
+    job: Analysis, context: JobContext, stopping: threading.Event | None
 ) -> tuple[dict[str, Any] | None, JobError | None, str | None]:
     kind = job.kind
     try:
@@ -125,7 +138,10 @@ def _execute(
             detector=job.detector,
             classifier=job.classifier,
             analyzers=context.analyzers,
+            stopping=stopping,
         )
+    except Interrupted:
+        raise
     except EmokognitionError as exc:
         return None, JobError(code=exc.code, message=exc.message), kind
     except Exception:  # a job must end recorded, whatever broke inside it

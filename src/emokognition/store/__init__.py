@@ -22,6 +22,7 @@ from emokognition.store.job_state import (
     claim_analysis,
     fail_analysis,
     finish_analysis,
+    release_analysis,
     renew_lease,
     resumable_analyses,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "record_heartbeat",
     "record_reply",
     "record_source_post",
+    "release_analysis",
     "release_reply",
     "remove_worker",
     "renew_lease",
