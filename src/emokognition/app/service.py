@@ -260,6 +260,7 @@ class AnalysisService:
             target=self.context.media.derived(path.name, f"{THUMBNAIL_SIZE}.jpg"),
             kind=analysis.kind or "image",
             max_pixels=self.settings.max_pixels,
+            memory_mb=self.settings.decode_memory_mb,
         )
 
     def overview(self, filters: Filters) -> Dashboard:
