@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from emokognition.errors import SourceAPIError, SourceAuthError
+from tests.conftest import free_port
 from tests.servers import LocalServer, serving
-from tests.sources.conftest import BotSettings, recorded, run_once
-from tests.sources.fakes import FakeApis
+from tests.sources.conftest import BotSettings, cursor, recorded, run_once
+from tests.sources.fakes import BOT_USER_ID, FakeApis
 
 TOKEN = "service-token-for-tests"
 
@@ -107,3 +108,20 @@ def test_a_lost_answer_sent_again_counts_the_picture_once(
     assert analysis["faces"] >= 5 and stats["faces"] == analysis["faces"]
     assert len(fake.replies()) == 1
     assert fake.replies()[0]["text"].startswith(f"Hey @ann! I see {analysis['faces']} faces.")
+
+
+def test_a_service_that_is_down_leaves_the_mention_for_the_next_poll(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(811, "cy", [("d1", "photo", "face.jpg")])
+    service_settings = bot_settings()
+    down = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    with pytest.raises(SourceAPIError, match="cannot connect"):
+        run_once(bot_settings(api_url=down))
+    assert cursor(service_settings, "twitter", BOT_USER_ID) is None  # not moved past it
+    assert recorded(service_settings, "twitter", "811") == () and fake.replies() == []
+    with serving(service_settings) as url:
+        run_once(bot_settings(api_url=url))
+    (post,) = recorded(service_settings, "twitter", "811")
+    assert post.analysis_id and len(fake.replies()) == 1
+    assert cursor(service_settings, "twitter", BOT_USER_ID) == "811"
