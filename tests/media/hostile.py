@@ -158,6 +158,7 @@ REFUSED: dict[str, Callable[[], bytes]] = {
     "truncated webp": lambda: _half(_encode(Image.open(SAMPLE_PHOTO), "WEBP")),
     "truncated mp4": lambda: _half((VIDEOS / "woman_talking.mp4").read_bytes()),
     "video of 48 MP frames": lambda: video_of_repeats(6912, 6912, 3, fps=25),
+    "video of 52 MP frames": lambda: video_of_repeats(7232, 7232, 2, fps=25),
     "video of a million 16x16 frames": lambda: video_of_repeats(16, 16, 1_000_000),
     "empty file": lambda: b"",
     "random bytes": lambda: np.random.default_rng(7).bytes(4096),

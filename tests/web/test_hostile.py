@@ -22,16 +22,20 @@ def database_url(tmp_path: object) -> str:
     return f"sqlite:///{tmp_path}/hostile.sqlite3"
 
 
-def _outcome(client: TestClient, name: str, data: bytes) -> tuple[int, str, str | None]:
-    """(HTTP status of the upload, the analysis's status or "refused", its error code)."""
+def _outcome(client: TestClient, name: str, data: bytes) -> tuple[int, str, str | None, int]:
+    """(HTTP status of the upload, the analysis's status or "refused", its error code, HTTP
+    status of the stored file's preview on the dashboard or 0)."""
     sent = client.post(
         "/api/v1/analyses?mode=sync", files={"file": (name, data, "application/octet-stream")}
     )
     assert sent.status_code < 500, f"{name}: HTTP {sent.status_code} {sent.text}"
     if sent.status_code >= 400:
-        return sent.status_code, "refused", sent.json()["error"]["code"]
+        return sent.status_code, "refused", sent.json()["error"]["code"], 0
     body = poll_done(client, sent.json()["id"], timeout=120)
-    return sent.status_code, body["status"], (body["error"] or {}).get("code")
+    preview = client.get(f"/analyses/{body['id']}/thumbnail")
+    assert preview.status_code < 500, f"{name}: preview HTTP {preview.status_code}"
+    code = (body["error"] or {}).get("code")
+    return sent.status_code, body["status"], code, preview.status_code
 
 
 @pytest.mark.parametrize(
@@ -42,13 +46,17 @@ def test_hostile_files_get_no_5xx(
 ) -> None:
     guard = Image.MAX_IMAGE_PIXELS
     outcomes = {name: _outcome(client, name, data) for name, data in corpus(files)}
-    for name, (http, status, code) in outcomes.items():
+    for name, (http, status, code, preview) in outcomes.items():
         assert http < 500 and status in expected, (name, http, status, code)
         assert code is None or code in REFUSALS, (name, http, status, code)
+        assert preview < 500, (name, preview)
     assert guard == Image.MAX_IMAGE_PIXELS  # Pillow's bomb guard left as it was
     if files is REFUSED:
         assert outcomes["video of a million 16x16 frames"][2] == "media_too_large"
-        assert outcomes["video of 48 MP frames"][2] == "media_too_large"
+        # Refused by the job, and by the preview before a frame is decoded (checked size,
+        # memory budget): the dashboard showing a stored file must not decode it either.
+        assert outcomes["video of 48 MP frames"][2:] == ("media_too_large", 413)
+        assert outcomes["video of 52 MP frames"][2:] == ("media_too_large", 413)
         assert outcomes["png bomb 100 MP, 100 KB"][2] == "media_too_large"
         assert outcomes["truncated jpeg"][2] == "corrupt_media"
         assert outcomes["empty file"][:2] == (422, "refused")

@@ -31,11 +31,12 @@ def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int, memory_m
     """
     if target.exists():
         return target
+    budget = process_budget(memory_mb)
     if kind == "video":
-        pixels = first_frame(str(media))
+        pixels = first_frame(str(media), max_pixels=max_pixels, budget=budget)
     else:  # the jobs' memory budget: two big previews take turns, as their analyses do
         data = media.read_bytes()
-        with process_budget(memory_mb).hold(image_peak(data, max_pixels=max_pixels)):
+        with budget.hold(image_peak(data, max_pixels=max_pixels)):
             pixels = _shrink(decode_image(data, max_pixels=max_pixels).pixels, THUMBNAIL_SIZE)
     ok, encoded = cv2.imencode(
         ".jpg", _shrink(pixels, THUMBNAIL_SIZE), [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY]
