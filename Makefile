@@ -47,11 +47,12 @@ chromium:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 # The tests start throwaway PostgreSQL, Redis and RabbitMQ servers of their own (tests/services.py)
-# unless EMOKOGNITION_TEST_POSTGRES/_REDIS/_RABBITMQ name running ones; Debian's packages provide
-# the binaries. Installing them starts the machine's own servers too, which the tests leave alone.
-SERVER_PACKAGES := postgresql redis-server rabbitmq-server
+# unless EMOKOGNITION_TEST_POSTGRES/_REDIS/_RABBITMQ name running ones, and a Prometheus that
+# scrapes the service (promtool checks /metrics); Debian's packages provide the binaries.
+# Installing them starts the machine's own servers too, which the tests leave alone.
+SERVER_PACKAGES := postgresql redis-server rabbitmq-server prometheus
 services:
-	(ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && test -x /usr/lib/rabbitmq/bin/rabbitmq-server) >/dev/null 2>&1 || \
+	(ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && test -x /usr/lib/rabbitmq/bin/rabbitmq-server && command -v prometheus && command -v promtool) >/dev/null 2>&1 || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(SERVER_PACKAGES))
 
 eval: install

@@ -10,6 +10,7 @@ MODULES = (
     "benchmarks.cold_start",
     "benchmarks.core",
     "benchmarks.decode_memory",
+    "benchmarks.hostile",
     "benchmarks.video",
     "benchmarks.service",
     "benchmarks.streams",

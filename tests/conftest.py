@@ -30,7 +30,7 @@ from tests.services import server_url, start_postgres, start_rabbitmq, start_red
 from tests.shared import PHOTOS, SAMPLE_PHOTO, VIDEOS
 
 GROUP_PHOTO = PHOTOS / "2007_007763.jpg"  # 500x375, 7 labelled faces
-_TABLES = ("faces", "source_posts", "cursors", "analyses")
+_TABLES = ("faces", "source_posts", "cursors", "analyses", "media", "workers")
 
 
 # --- servers: the ones named in the environment, else throwaway ones (tests/services.py) -------
@@ -168,6 +168,17 @@ def live_segments() -> list[bytes]:
     from tests.video.media import WOMAN, read_frames
 
     return encode_segments(read_frames(WOMAN, 40, step=2), 120)
+
+
+@pytest.fixture(scope="session")
+def long_video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """80 s of a woman talking (20 real frames over and over) at 25 fps: 400 frames at the
+    jobs' 5 fps, long enough to stop a job in the middle of it."""
+    from tests.video.media import WOMAN, read_frames, write_video
+
+    frames = read_frames(WOMAN, 20, step=2)
+    folder = tmp_path_factory.mktemp("long-video")
+    return write_video(folder / "long.mp4", frames * 100, keyframe_every=50).read_bytes()
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,20 @@
-"""An HTTP server on a free 127.0.0.1 port, in a thread: the base of the tests' fake servers."""
+"""HTTP servers on free 127.0.0.1 ports, in threads: the base of the tests' fake servers, and
+the real app under uvicorn."""
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
+import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+
+import uvicorn
+
+from emokognition.config import Settings
+from emokognition.web import create_app
 
 
 class LocalServer:
@@ -64,3 +73,35 @@ class LocalServer:
         self._release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, **options: Any) -> Iterator[str]:
+    """The real app under uvicorn on a free 127.0.0.1 port, in a thread; yields its base URL.
+
+    `options` go to `uvicorn.Config` (`limit_concurrency`, ...).
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        **options,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("the service did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL, Redis and RabbitMQ servers for one test run.
+"""Throwaway PostgreSQL, Redis, RabbitMQ (and Prometheus) servers for one test run.
 
 `make test` must work on a fresh machine, so a test run starts its own servers on free ports in a
 temporary folder (the Makefile installs Debian's packages when they are missing) and stops them at
@@ -174,6 +174,26 @@ def start_rabbitmq(folder: Path) -> Server:
     process = _spawn([str(binary)], log, env)
     _wait_for_port(port, process, log, "rabbitmq-server")
     return Server("rabbitmq", f"amqp://guest:guest@127.0.0.1:{port}//", lambda: _terminate(process))
+
+
+def start_prometheus(folder: Path, config: str) -> Server:
+    """Prometheus on a free port with this configuration (YAML), its data in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise RuntimeError("prometheus is not installed (Debian: prometheus)")
+    (folder / "prometheus.yml").write_text(config)
+    port = free_port()
+    command = [
+        binary,
+        f"--config.file={folder / 'prometheus.yml'}",
+        f"--storage.tsdb.path={folder / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    log = folder / "prometheus.log"
+    process = _spawn(command, log)
+    _wait_for_port(port, process, log, "prometheus")
+    return Server("prometheus", f"http://127.0.0.1:{port}", lambda: _terminate(process))
 
 
 def server_url(variable: str, start: Callable[[Path], Server], folder: Path) -> Iterator[str]:

@@ -59,10 +59,13 @@ class Settings(BaseSettings):
     mirror: bool = True
     # Refuse images above this many pixels before decoding them (decompression bombs).
     max_pixels: PositiveInt = 50_000_000
-    # Megabytes the image decodes of one process (its jobs together) may hold at once: big
-    # decodes take turns, one that needs more is refused. 400 decodes the largest image
-    # `max_pixels` lets in (a 50 MP PNG or JPEG needs about 300 MB while decoding).
-    decode_memory_mb: PositiveInt = 400
+    # Megabytes (MiB) the jobs of one process may hold at once for their pictures: an image
+    # holds its decode's estimate while it is decoded and analysed, a video its frames (and
+    # the decoder's) while it runs. Big ones take turns; one that needs more is refused. 360
+    # keeps `emokognition serve` with two workers under 700 MB (`benchmarks/hostile.py`) and
+    # takes a 50 MP JPEG or PNG (300-340 MB) or an 8K video (350 MB), not a 50 MP RGBA PNG
+    # (430 MB; up to 40 MP).
+    decode_memory_mb: PositiveInt = 360
     max_download_bytes: PositiveInt = 50 * 1024 * 1024
     download_timeout: PositiveFloat = 20.0
     # Seconds for a whole URL download (connects, redirects, every byte): the timeout above is

@@ -21,6 +21,7 @@ EmokognitionError            code "error",             HTTP 500
 ├── Unavailable              code "unavailable",       HTTP 503
 │   ├── QueueFull            code "queue_full",        HTTP 503
 │   └── TooManyStreams       code "too_many_streams",  HTTP 503
+│   └── Interrupted          code "interrupted",       HTTP 503
 └── WorkerLost               code "worker_lost",       HTTP 500
 ```
 
@@ -213,6 +214,13 @@ class TooManyStreams(Unavailable):
     """As many live streams are analysed as `EMOKOGNITION_MAX_STREAMS` allows."""
 
     code = "too_many_streams"
+
+
+class Interrupted(Unavailable):
+    """A job was stopped between batches because its process is shutting down; it goes back
+    to the queue and runs again later."""
+
+    code = "interrupted"
 
 
 class WorkerLost(EmokognitionError):

@@ -3,6 +3,8 @@ workers killed with SIGKILL in the middle of a job."""
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -80,6 +82,53 @@ def test_jobs_run_on_workers(
         stats = client.get("/api/v1/stats").json()
         assert stats["faces"] == sum(b["faces"] for b in bodies) + sync.json()["faces"]
         assert "emokognition_queue_depth 0.0" in client.get("/metrics").text
+
+
+def test_health_reports_the_workers_alive_and_the_oldest_queued_job(
+    celery_settings: Settings, processes: ProcessFactory, photo: bytes
+) -> None:
+    settings = celery_settings.model_copy(update={"sync_timeout": 300.0})
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health")
+        assert health.status_code == 200  # readable, and jobs are accepted: they wait
+        assert health.json()["status"] == "degraded" and health.json()["workers"] == 0
+        assert health.json()["queue"] == "no worker seen in the last 20 s"
+        assert health.json()["oldest_queued_seconds"] is None
+        # Nobody would finish it meanwhile: answered at once, not after sync_timeout.
+        sync = client.post("/api/v1/analyses?mode=sync", files={"file": ("p.jpg", photo, JPEG)})
+        assert sync.status_code == 202 and sync.json()["status"] == "queued"
+        assert client.get("/health").json()["oldest_queued_seconds"] >= 0
+        worker = _worker(processes, settings, "worker-a")
+        health = client.get("/health").json()
+        assert health["status"] == "ok" and health["workers"] == 1 and health["queue"] == "ok"
+        assert "emokognition_workers 1.0" in client.get("/metrics").text
+        assert poll_done(client, sync.json()["id"], timeout=60)["status"] == "done"
+        assert client.get("/health").json()["oldest_queued_seconds"] is None
+        worker.stop()  # a worker stopping on purpose is forgotten at once
+        assert client.get("/health").json()["workers"] == 0
+
+
+def test_sigterm_stops_a_worker_s_long_video_and_another_worker_runs_it(
+    celery_settings: Settings, processes: ProcessFactory, long_video: bytes
+) -> None:
+    worker_a = _worker(processes, celery_settings, "worker-a")
+    with TestClient(create_app(celery_settings)) as client:
+        files = {"file": ("long.mp4", long_video, "video/mp4")}
+        analysis_id = client.post("/api/v1/analyses", files=files).json()["id"]
+        wait_until(
+            lambda: client.get(f"/api/v1/analyses/{analysis_id}").json()["status"] == "running",
+            timeout=60,
+            what="the video job to start",
+        )
+        os.killpg(worker_a.popen.pid, signal.SIGTERM)  # Celery's warm shutdown
+        worker_a.popen.wait(30)  # between batches, not after the whole video
+        assert "queued again: stopped after" in worker_a.output()
+        assert client.get(f"/api/v1/analyses/{analysis_id}").json()["status"] == "queued"
+        _worker(processes, celery_settings, "worker-b")
+        body = poll_done(client, analysis_id, timeout=300)
+        assert body["status"] == "done" and body["result"]["tracks"], body["error"]
+        stats = client.get("/api/v1/stats").json()
+        assert stats["faces"] == len(body["result"]["tracks"])  # each person counted once
 
 
 def test_a_killed_worker_s_job_is_retried_by_another(

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import socket
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
-import uvicorn
 
-from emokognition.config import Settings
-from emokognition.errors import SourceAuthError
-from emokognition.web import create_app
+from emokognition.errors import SourceAPIError, SourceAuthError
 from tests.conftest import free_port
-from tests.sources.conftest import BotSettings, recorded, run_once
-from tests.sources.fakes import FakeApis
+from tests.servers import LocalServer, serving
+from tests.sources.conftest import BotSettings, cursor, recorded, run_once
+from tests.sources.fakes import BOT_USER_ID, FakeApis
 
 TOKEN = "service-token-for-tests"
-
-
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """The app on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise AssertionError("the service did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_api_url_sends_pictures_to_the_service(fake: FakeApis, bot_settings: BotSettings) -> None:
@@ -72,3 +46,82 @@ def test_api_url_sends_pictures_to_the_service(fake: FakeApis, bot_settings: Bot
     text = fake.replies()[0]["text"]
     assert text.startswith(f"Hey @ann! I see {stats['faces']} faces. Main emotion: ")
     assert recorded(service_settings, "twitter", "702") == ()
+
+
+class DroppingProxy(LocalServer):
+    """Forwards requests to the service; the answer to the first picture sent is lost on the
+    way back (the service took it, the bot never hears)."""
+
+    methods = ("GET", "POST")
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dropped = 0
+
+    def _serve(self, request: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else None
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        answer = httpx.request(
+            method, self.upstream + request.path, headers=headers, content=body, timeout=60
+        )
+        with self._lock:
+            drop = method == "POST" and request.path.startswith("/api/v1/analyses")
+            drop = drop and self.dropped == 0
+            self.dropped += drop
+        if drop:
+            request.close_connection = True
+            request.connection.shutdown(socket.SHUT_RDWR)  # no status line, nothing
+            return
+        request.send_response(answer.status_code)
+        for name in ("Content-Type", "Location"):
+            if name in answer.headers:
+                request.send_header(name, answer.headers[name])
+        request.send_header("Content-Length", str(len(answer.content)))
+        request.end_headers()
+        request.wfile.write(answer.content)
+
+
+def test_a_lost_answer_sent_again_counts_the_picture_once(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(801, "ann", [("g1", "photo", "group.jpg")])
+    service_settings = bot_settings()
+
+    with serving(service_settings) as url, DroppingProxy(url) as proxy:
+        for poll in range(3):  # a poll that gave up is followed by the next one
+            try:
+                run_once(bot_settings(api_url=proxy.url))
+                break
+            except SourceAPIError:
+                assert poll < 2, "the bot never got through"
+        assert proxy.dropped == 1
+        with httpx.Client(base_url=url) as reader:
+            listed = reader.get("/api/v1/analyses").json()
+            stats = reader.get("/api/v1/stats", params={"source": "twitter"}).json()
+
+    (post,) = recorded(service_settings, "twitter", "801")
+    assert [item["id"] for item in listed["items"]] == [post.analysis_id]
+    (analysis,) = listed["items"]
+    assert analysis["faces"] >= 5 and stats["faces"] == analysis["faces"]
+    assert len(fake.replies()) == 1
+    assert fake.replies()[0]["text"].startswith(f"Hey @ann! I see {analysis['faces']} faces.")
+
+
+def test_a_service_that_is_down_leaves_the_mention_for_the_next_poll(
+    fake: FakeApis, bot_settings: BotSettings
+) -> None:
+    fake.add_tweet(811, "cy", [("d1", "photo", "face.jpg")])
+    service_settings = bot_settings()
+    down = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    with pytest.raises(SourceAPIError, match="cannot connect"):
+        run_once(bot_settings(api_url=down))
+    assert cursor(service_settings, "twitter", BOT_USER_ID) is None  # not moved past it
+    assert recorded(service_settings, "twitter", "811") == () and fake.replies() == []
+    with serving(service_settings) as url:
+        run_once(bot_settings(api_url=url))
+    (post,) = recorded(service_settings, "twitter", "811")
+    assert post.analysis_id and len(fake.replies()) == 1
+    assert cursor(service_settings, "twitter", BOT_USER_ID) == "811"

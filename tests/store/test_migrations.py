@@ -246,3 +246,23 @@ def _environ() -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith("EMOKOGNITION_") and k != "POSTGRES_APPLICATION_CONFIG"
     }
+
+
+def test_media_stored_before_0007_get_their_rows(database: Database) -> None:
+    downgrade(database, "0004")
+    digest = "ab" * 32
+    with database.engine.begin() as connection:
+        for n, created in enumerate(("2026-01-02", "2026-01-01")):
+            connection.execute(
+                text(
+                    "INSERT INTO analyses (id, status, source, created_at, attempts, "
+                    "media_sha256) VALUES (:id, 'done', 'upload', :created, 1, :sha)"
+                ),
+                {"id": f"{n:032x}", "created": created, "sha": digest},
+            )
+    upgrade(database)
+    with database.engine.connect() as connection:
+        rows = connection.execute(text("SELECT sha256, stored_at, used_at FROM media")).all()
+    assert [(sha, str(stored)[:10], str(used)[:10]) for sha, stored, used in rows] == [
+        (digest, "2026-01-01", "2026-01-02")
+    ]

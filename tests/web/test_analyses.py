@@ -323,3 +323,50 @@ def test_a_video_job_agrees_with_the_command_line_whatever_the_photo_tiles(
     for key in ("model", "sampling", "frames", "tracks", "summary"):
         assert ours[key] == theirs[key], key
     assert len(theirs["frames"]) >= 20 and theirs["tracks"]
+
+
+def test_a_picture_sent_again_with_its_post_gets_the_first_analysis(
+    client: TestClient, group_photo: bytes
+) -> None:
+    post = {"source": "twitter", "post_id": "901", "media_key": "m1", "account": "bot"}
+    sent = [
+        client.post(
+            "/api/v1/analyses",
+            params={"mode": "sync"},
+            files={"file": ("g.jpg", group_photo, JPEG)},
+            data=post,
+        )
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in sent] == [200] * 3, sent[0].text
+    assert len({r.json()["id"] for r in sent}) == 1
+    faces = sent[0].json()["faces"]
+    assert client.get("/api/v1/analyses").json()["total"] == 1
+    assert client.get("/api/v1/stats", params={"source": "twitter"}).json()["faces"] == faces
+    (recorded,) = client.get("/api/v1/posts").json()["items"]
+    assert (recorded["post_id"], recorded["media_key"]) == ("901", "m1")
+    assert recorded["analysis_id"] == sent[0].json()["id"]
+    other = client.post(
+        "/api/v1/analyses",
+        files={"file": ("g.jpg", group_photo, JPEG)},
+        data={**post, "media_key": "m2"},
+    )
+    assert other.status_code == 202 and other.json()["id"] != sent[0].json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"source": "twitter", "post_id": "1"}, "give 'post_id' and 'media_key' together"),
+        ({"source": "twitter", "account": "a"}, "'account' goes with"),
+        ({"post_id": "1", "media_key": "m"}, "go with an uploaded file and its source"),
+        ({"source": "twitter", "post_id": "1", "media_key": "\x00"}, "printable"),
+    ],
+)
+def test_half_a_post_key_is_a_400(
+    client: TestClient, photo: bytes, fields: dict[str, str], message: str
+) -> None:
+    response = client.post("/api/v1/analyses", files={"file": ("p.jpg", photo, JPEG)}, data=fields)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]["message"]
+    assert client.get("/api/v1/analyses").json()["total"] == 0

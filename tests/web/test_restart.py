@@ -1,10 +1,24 @@
-"""`emokognition serve` killed with jobs accepted: the restarted server finishes them."""
+"""`emokognition serve` killed with jobs accepted, or stopped with SIGTERM in the middle of a
+long video: the restarted server finishes them, each counted once."""
 
 from __future__ import annotations
 
-import httpx
+import os
+import signal
 
-from tests.conftest import MediaServer, ProcessFactory, SettingsFactory, free_port, wait_until
+import httpx
+from sqlalchemy import func, select
+
+from emokognition.store import Database, get_analysis
+from emokognition.store.models import FaceRow
+from tests.conftest import (
+    MediaServer,
+    ProcessFactory,
+    SettingsFactory,
+    free_port,
+    poll_done,
+    wait_until,
+)
 
 
 def test_a_restarted_server_finishes_what_it_had_accepted(
@@ -41,6 +55,47 @@ def test_a_restarted_server_finishes_what_it_had_accepted(
     assert httpx.get(f"{base}/api/v1/stats").json()["faces"] == sum(
         body["faces"] for body in bodies.values()
     )
+
+
+def test_sigterm_stops_a_long_video_between_batches_and_the_next_server_runs_it(
+    make_settings: SettingsFactory, processes: ProcessFactory, long_video: bytes
+) -> None:
+    settings = make_settings(inline_workers=1, job_lease=2.0)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["serve", "--port", str(port)]
+    first = processes(args, settings, "serve-1")
+    wait_until(lambda: _healthy(base), timeout=60, what="the first server")
+    files = {"file": ("long.mp4", long_video, "video/mp4")}
+    analysis_id = httpx.post(f"{base}/api/v1/analyses", files=files, timeout=60).json()["id"]
+    wait_until(
+        lambda: httpx.get(f"{base}/api/v1/analyses/{analysis_id}").json()["status"] == "running",
+        timeout=60,
+        what="the video job to start",
+    )
+    os.killpg(first.popen.pid, signal.SIGTERM)
+    # Ends between batches, not after the whole video (uvicorn re-raises the signal it handled).
+    assert first.popen.wait(30) in (0, -signal.SIGTERM)
+    assert "queued again: stopped after" in first.output()
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            stopped = get_analysis(session=session, analysis_id=analysis_id)
+            assert (stopped.status, stopped.attempts, stopped.result) == ("queued", 1, None)
+            assert session.scalar(select(func.count()).select_from(FaceRow)) == 0
+        processes(args, settings, "serve-2")
+        wait_until(lambda: _healthy(base), timeout=60, what="the restarted server")
+        with httpx.Client(base_url=base) as client:
+            body = poll_done(client, analysis_id, timeout=300)
+            stats = client.get("/api/v1/stats").json()
+        assert body["status"] == "done" and body["result"]["tracks"], body["error"]
+        with database.session() as session:
+            assert get_analysis(session=session, analysis_id=analysis_id).attempts == 2
+            faces = session.scalar(select(func.count()).select_from(FaceRow))
+        assert faces == body["faces"] == body["result"]["summary"]["faces"]  # recorded once
+        assert stats["faces"] == len(body["result"]["tracks"])  # people: each track once
+    finally:
+        database.dispose()
 
 
 def _healthy(base: str) -> bool:

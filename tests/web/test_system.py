@@ -16,7 +16,8 @@ def test_health_reports_database_and_queue(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["queue"] == "ok"
-    assert body["jobs"] == "inline"
+    assert body["jobs"] == "inline" and body["workers"] == 2  # the inline pool's threads
+    assert body["oldest_queued_seconds"] is None
 
 
 def test_health_is_503_when_the_database_is_down(make_settings: SettingsFactory) -> None:

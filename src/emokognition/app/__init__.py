@@ -14,8 +14,9 @@ from emokognition.app.catalog import KINDS, PAGE_SIZE, Catalog, ListFilters
 from emokognition.app.exports import StatsQuery, StatsTable
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import COMPARE_MAX, Dashboard, Filters
-from emokognition.app.service import AnalysisService, Submission
+from emokognition.app.service import AnalysisService
 from emokognition.app.streams import StreamService, StreamSubmission, display_url
+from emokognition.app.submission import PostKey, Submission
 from emokognition.config import Settings
 from emokognition.jobs import (
     InlineRunner,
@@ -25,6 +26,7 @@ from emokognition.jobs import (
     create_runner,
     create_stream_runner,
 )
+from emokognition.jobs.heartbeat import SEEN_WITHIN as WORKER_SEEN_WITHIN
 from emokognition.store import (
     STATUSES,
     STREAM_STATUSES,
@@ -62,6 +64,7 @@ __all__ = [
     "PAGE_SIZE",
     "STATUSES",
     "STREAM_STATUSES",
+    "WORKER_SEEN_WITHIN",
     "Analysis",
     "AnalysisService",
     "Catalog",
@@ -73,6 +76,7 @@ __all__ = [
     "ListFilters",
     "Monitoring",
     "Page",
+    "PostKey",
     "PostLedger",
     "PostMedia",
     "Progress",

@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from emokognition.errors import CorruptMedia
-from emokognition.media.images import decode_image
+from emokognition.media.budget import process_budget
+from emokognition.media.images import decode_image, image_peak
 from emokognition.store.media import write_atomically
 from emokognition.video.decode import first_frame
 
@@ -21,7 +22,7 @@ THUMBNAIL_SIZE = 320
 _JPEG_QUALITY = 80
 
 
-def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int) -> Path:
+def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int, memory_mb: int) -> Path:
     """The preview of stored `media` (an image, or a video's first frame) at `target`; made
     when missing.
 
@@ -30,10 +31,13 @@ def thumbnail(media: Path, *, target: Path, kind: str, max_pixels: int) -> Path:
     """
     if target.exists():
         return target
+    budget = process_budget(memory_mb)
     if kind == "video":
-        pixels = first_frame(str(media))
-    else:
-        pixels = decode_image(media.read_bytes(), max_pixels=max_pixels).pixels
+        pixels = first_frame(str(media), max_pixels=max_pixels, budget=budget)
+    else:  # the jobs' memory budget: two big previews take turns, as their analyses do
+        data = media.read_bytes()
+        with budget.hold(image_peak(data, max_pixels=max_pixels)):
+            pixels = _shrink(decode_image(data, max_pixels=max_pixels).pixels, THUMBNAIL_SIZE)
     ok, encoded = cv2.imencode(
         ".jpg", _shrink(pixels, THUMBNAIL_SIZE), [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY]
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,17 +19,12 @@ import anyio.to_thread
 from emokognition.app.catalog import PAGE_SIZE, Catalog, ListFilters, load_catalog
 from emokognition.app.exports import StatsQuery, StatsTable, faces_csv, load_stats_table
 from emokognition.app.ledger import PostLedger, PostMedia, record_post
-from emokognition.app.options import check_options
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
 from emokognition.app.streams import StreamService
+from emokognition.app.submission import Submission
 from emokognition.config import Settings
-from emokognition.errors import (
-    MediaTooLarge,
-    NotFound,
-    RequestError,
-    Unavailable,
-)
+from emokognition.errors import MediaTooLarge, NotFound, RequestError, Unavailable
 from emokognition.jobs import JobContext, JobRunner, run_analysis
 from emokognition.media.download import check_url
 from emokognition.media.sniff import identify
@@ -40,43 +34,21 @@ from emokognition.store import (
     Page,
     SourcePost,
     Stats,
-    count_media_users,
     create_analysis,
     delete_analysis,
     get_analysis,
     get_stats,
     list_analyses,
     list_source_posts,
+    oldest_queued_at,
     read_monitoring,
+    record_source_post,
     status_counts,
     upgrade,
+    utcnow,
 )
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """What to analyse: uploaded bytes or a URL (exactly one), with options.
-
-    Attributes:
-        data: The uploaded file's bytes.
-        url: An http(s) URL to download in the job.
-        detector: "blazeface", "haar" or "dlib"; None for the configured default.
-        classifier: One of `CLASSIFIERS`; None for the configured default.
-        source: Where the media comes from: "upload", "url", "twitter", ...
-    """
-
-    data: bytes | None = None
-    url: str | None = None
-    detector: str | None = None
-    source: str | None = None
-    classifier: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.data is None) == (self.url is None):
-            raise RequestError("give either a file or a url, not both and not neither")
-        check_options(detector=self.detector, classifier=self.classifier, source=self.source)
 
 
 class AnalysisService:
@@ -115,6 +87,16 @@ class AnalysisService:
     def queue_depth(self) -> int:
         """Jobs waiting to be run."""
         return self.runner.queue_depth()
+
+    def workers(self) -> int:
+        """Workers alive to run jobs (Celery: heard from in the last 20 s)."""
+        return self.runner.workers()
+
+    def oldest_queued_age(self) -> float | None:
+        """Seconds the oldest analysis still queued has waited; None when none is."""
+        with self.context.database.session() as session:
+            at = oldest_queued_at(session=session)
+        return None if at is None else max((utcnow() - at).total_seconds(), 0.0)
 
     def migrate(self) -> None:
         """Bring the database to this version's schema (safe from many processes at once)."""
@@ -158,16 +140,20 @@ class AnalysisService:
                 analysis is not available).
             ForbiddenURL: The URL is not http(s) or points at a non-public address.
             Unavailable: No room in the queue (`QueueFull`), or no broker.
+
+        A submission with a `post` that was recorded before gets that post's analysis back
+        (sent again after its answer was lost): nothing new is recorded, queued or counted.
         """
         if submission.data is not None:
-            analysis = self._accept_upload(submission, submission.data)
+            analysis, new = self._accept_upload(submission, submission.data)
         else:
-            analysis = self._accept_url(submission)
-        try:
-            self.runner.submit(analysis.id)
-        except Unavailable:
-            self._forget(analysis)
-            raise
+            analysis, new = self._accept_url(submission), True
+        if new:
+            try:
+                self.runner.submit(analysis.id)
+            except Unavailable:
+                self._forget(analysis)
+                raise
         if wait:
             self.runner.wait(analysis.id, wait)
             return self.get(analysis.id)
@@ -183,8 +169,7 @@ class AnalysisService:
         """Record a post's picture with a new analysis of it, in one transaction: a post is
         never recorded without its analysis, nor the reverse. When another process recorded
         the post first, theirs is kept (`created=False`) and ours is dropped."""
-        sha256 = self.context.media.put(media.data)
-        with self.context.database.session() as session:
+        with self.context.keeper.taking_up(media.data) as (session, sha256):
             analysis = create_analysis(
                 session=session,
                 source=media.source,
@@ -195,6 +180,8 @@ class AnalysisService:
             post = record_post(session, media, analysis_id=analysis.id)
             if not post.created:
                 delete_analysis(session=session, analysis_id=analysis.id)
+        if not post.created:
+            self._drop_media(sha256)
         return post
 
     def analyse_now(
@@ -295,6 +282,7 @@ class AnalysisService:
             target=self.context.media.derived(path.name, f"{THUMBNAIL_SIZE}.jpg"),
             kind=analysis.kind or "image",
             max_pixels=self.settings.max_pixels,
+            memory_mb=self.settings.decode_memory_mb,
         )
 
     def overview(self, filters: Filters) -> Dashboard:
@@ -333,22 +321,45 @@ class AnalysisService:
                 offset=offset,
             )
 
-    def _accept_upload(self, submission: Submission, data: bytes) -> Analysis:
+    def _accept_upload(self, submission: Submission, data: bytes) -> tuple[Analysis, bool]:
+        """The recorded analysis, and whether it is new (not the post's from before)."""
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
             raise MediaTooLarge(f"upload is {len(data):,} bytes (limit {limit:,})")
         fmt, kind = identify(data[:64])
-        sha256 = self.context.media.put(data)
-        with self.context.database.session() as session:
-            return create_analysis(
+        source, post = submission.source or "upload", submission.post
+        with self.context.keeper.taking_up(data) as (session, sha256):
+            analysis = create_analysis(
                 session=session,
-                source=submission.source or "upload",
+                source=source,
                 kind=kind,
                 detector=submission.detector,
                 classifier=submission.classifier,
                 media_sha256=sha256,
                 media_format=fmt,
             )
+            if post is None:
+                return analysis, True
+            recorded = record_source_post(
+                session=session,
+                source=source,
+                post_id=post.post_id,
+                media_key=post.media_key,
+                account=post.account,
+                analysis_id=analysis.id,
+            )
+            if not recorded.created:  # sent before: the first analysis stands, ours goes
+                delete_analysis(session=session, analysis_id=analysis.id)
+                if recorded.analysis_id is None:
+                    raise RequestError(
+                        f"post {post.post_id} media {post.media_key} of {source} is recorded "
+                        "with a landmark, not an emotion analysis"
+                    )
+                analysis = get_analysis(session=session, analysis_id=recorded.analysis_id)
+        if analysis.media_sha256 != sha256:  # the post's first picture had other bytes
+            self._drop_media(sha256)
+        logger.info("analysis %s: post %s was recorded before", analysis.id, post.post_id)
+        return analysis, False
 
     def _accept_url(self, submission: Submission) -> Analysis:
         url = submission.url or ""
@@ -369,9 +380,4 @@ class AnalysisService:
         self._drop_media(analysis.media_sha256)
 
     def _drop_media(self, sha256: str | None) -> None:
-        if sha256 is None:
-            return
-        with self.context.database.session() as session:
-            if count_media_users(session=session, sha256=sha256):
-                return
-        self.context.media.delete(sha256)
+        self.context.keeper.drop(sha256)

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         err = Console(stderr=True, highlight=False)
         err.print(f"[red]{len(failed)} of {len(outcomes)} failed:[/red]")
         for outcome in failed:
-            err.print(f"  {outcome.input}: {outcome.error}", markup=False)
+            err.print(f"  {outcome.input}: {outcome.error}", markup=False, soft_wrap=True)
         return 1
     return 0
 

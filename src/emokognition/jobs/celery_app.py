@@ -20,17 +20,18 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, Task
-from celery.signals import worker_shutting_down
+import anyio.to_thread
+from celery import Celery, Task, signals
 from kombu.exceptions import OperationalError as BrokerError
 
 from emokognition.config import Settings
 from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
+from emokognition.jobs.heartbeat import SEEN_WITHIN, Heartbeat
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.jobs.stream_run import run_stream
-from emokognition.store import Database, mark_streams_for_resend
+from emokognition.store import Database, count_workers, mark_streams_for_resend
 from emokognition.store.job_state import mark_for_resend
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ STREAM_TASK = "emokognition.stream"
 _closing = threading.Event()
 
 _contexts: weakref.WeakKeyDictionary[Celery, Callable[[], JobContext]] = weakref.WeakKeyDictionary()
+# Set when the worker begins a warm shutdown (SIGTERM): running videos stop between batches.
+_stopping: weakref.WeakKeyDictionary[Celery, threading.Event] = weakref.WeakKeyDictionary()
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -71,6 +74,7 @@ def create_celery(settings: Settings) -> Celery:
     )
     holder: dict[str, JobContext] = {}
     lock = threading.Lock()
+    stopping = threading.Event()
 
     def context() -> JobContext:
         with lock:
@@ -81,10 +85,12 @@ def create_celery(settings: Settings) -> Celery:
     @app.task(name=TASK, bind=True, max_retries=None)
     def analyse(task: Task[Any, Any], analysis_id: str) -> str:
         try:
-            outcome = run_analysis(analysis_id, context())
+            outcome = run_analysis(analysis_id, context(), stopping=stopping)
         except Unavailable as exc:
             logger.warning("analysis %s: %s; retrying", analysis_id, exc.message)
             raise task.retry(countdown=exc.retry_after) from exc
+        if outcome.status == "interrupted":  # queued again in the database: to the broker too
+            raise task.retry(countdown=0)
         if outcome.status == "busy":
             # Another worker holds the lease: look again when it runs out, in case it died.
             raise task.retry(countdown=outcome.retry_in)
@@ -100,10 +106,11 @@ def create_celery(settings: Settings) -> Celery:
         return outcome.status
 
     _contexts[app] = context
+    _stopping[app] = stopping
     return app
 
 
-@worker_shutting_down.connect
+@signals.worker_shutting_down.connect
 def _give_streams_back(**_: Any) -> None:
     _closing.set()
 
@@ -152,10 +159,17 @@ class CeleryRunner:
             raise Unavailable("job queue unavailable", retry_after=10) from exc
 
     def wait(self, analysis_id: str, timeout: float) -> None:
-        wait_for_database(self._database, analysis_id, timeout)
+        if self.workers() > 0:  # else nobody would finish it meanwhile
+            wait_for_database(self._database, analysis_id, timeout)
 
     async def wait_async(self, analysis_id: str, timeout: float) -> None:
-        await wait_for_database_async(self._database, analysis_id, timeout)
+        if await anyio.to_thread.run_sync(self.workers) > 0:
+            await wait_for_database_async(self._database, analysis_id, timeout)
+
+    def workers(self) -> int:
+        """Workers of this queue heard from in the last `SEEN_WITHIN` seconds."""
+        with self._database.session() as session:
+            return count_workers(session=session, queue=self._queue, within=SEEN_WITHIN)
 
     def queue_depth(self) -> int:
         try:
@@ -272,10 +286,16 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") 
         lambda analysis_id: app.send_task(TASK, args=[analysis_id], queue=settings.celery_queue),
         lambda stream_id: app.send_task(STREAM_TASK, args=[stream_id], queue=settings.celery_queue),
     )
+    # SIGTERM (a warm shutdown) would wait for every running job to finish: stop them between
+    # batches instead; they are queued again and another worker runs them.
+    signals.worker_shutting_down.connect(lambda **_: _stopping[app].set(), weak=False)
+    heartbeat = Heartbeat(context.database, settings.celery_queue)
     sweeper.start()
+    heartbeat.start()
     try:
         _work(app, settings, concurrency=concurrency, loglevel=loglevel)
     finally:
+        heartbeat.stop()
         sweeper.stop()
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from emokognition.config import Settings
 from emokognition.jobs.metrics import JobMetrics
-from emokognition.store import Database, MediaStore
+from emokognition.store import Database, MediaKeeper, MediaStore
 from emokognition.vision.registry import AnalyzerRegistry
 
 
@@ -19,6 +19,11 @@ class JobContext:
     media: MediaStore
     analyzers: AnalyzerRegistry
     metrics: JobMetrics | None = None
+
+    @property
+    def keeper(self) -> MediaKeeper:
+        """Adds and drops media in step with the analyses that use them."""
+        return MediaKeeper(self.database, self.media)
 
     @classmethod
     def create(cls, settings: Settings, *, metrics: JobMetrics | None = None) -> JobContext:

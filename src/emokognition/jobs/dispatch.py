@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from emokognition.errors import Interrupted
 from emokognition.video import analyze_video
 from emokognition.vision.registry import AnalyzerRegistry
 
@@ -19,6 +21,7 @@ def analyse_media(
     classifier: str | None,
     analyzers: AnalyzerRegistry,
     progress: Callable[[int, int], None] | None = None,
+    stopping: threading.Event | None = None,
 ) -> dict[str, Any]:
     """The result contract for stored media: `data` are its bytes, `path` its file.
 
@@ -28,11 +31,20 @@ def analyse_media(
 
     Raises:
         MediaError: Unreadable, corrupt or oversized media.
+        Interrupted: `stopping` was set, seen between a video's batches (a photo finishes).
     """
+    stop = stopping or threading.Event()
+
+    def check(done: int, total: int) -> None:
+        if stop.is_set():
+            raise Interrupted(f"stopped after {done} of {total} frames: shutting down")
+        if progress is not None:
+            progress(done, total)
+
     if kind == "video":
         analyzer = analyzers.get(detector, classifier=classifier, purpose="video")
         result: dict[str, Any] = analyze_video(
-            str(path), analyzer=analyzer, settings=analyzers.settings, progress=progress
+            str(path), analyzer=analyzer, settings=analyzers.settings, progress=check
         ).to_dict()
         return result
     return analyzers.get(detector, classifier=classifier).analyze(data).to_dict()

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emokognition.errors import EmokognitionError, NotFound
+from emokognition.errors import EmokognitionError, Interrupted, NotFound
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
 from emokognition.jobs.progress import ProgressReport
@@ -30,6 +30,7 @@ from emokognition.store import (
     fail_analysis,
     finish_analysis,
     get_analysis,
+    release_analysis,
     renew_lease,
     utcnow,
 )
@@ -45,7 +46,8 @@ class Outcome:
 
     Attributes:
         status: "done" or "failed" (this attempt recorded it), "skipped" (finished, failed or
-            deleted before we could take it), or "busy" (another worker holds a valid lease).
+            deleted before we could take it), "busy" (another worker holds a valid lease), or
+            "interrupted" (stopped for a shutdown and queued again, nothing recorded).
         retry_in: For "busy": seconds until that lease runs out.
         faces: Faces recorded ("done" only).
     """
@@ -56,8 +58,13 @@ class Outcome:
     faces: int = 0
 
 
-def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
+def run_analysis(
+    analysis_id: str, context: JobContext, *, stopping: threading.Event | None = None
+) -> Outcome:
     """Claim and run the analysis `analysis_id`; see `Outcome`.
+
+    `stopping` is set when the process shuts down: a video then stops between batches and
+    goes back to the queue ("interrupted"), nothing of it recorded.
 
     Raises:
         Unavailable: The database cannot be reached (the job stays for a later attempt).
@@ -74,8 +81,14 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
     if job is None:
         return _not_ours(analysis_id, current)
     started = time.perf_counter()
-    with _LeaseKeeper(context, job):
-        result, error, kind = _execute(job, context)
+    try:
+        with _LeaseKeeper(context, job):
+            result, error, kind = _execute(job, context, stopping)
+    except Interrupted as exc:
+        with context.database.session() as session:
+            release_analysis(session=session, analysis_id=job.id, attempt=job.attempts)
+        logger.info("analysis %s queued again: %s", job.id, exc.message)
+        return Outcome(job.id, "interrupted")
     with context.database.session() as session:
         if error is None and result is not None:
             recorded = finish_analysis(
@@ -114,7 +127,7 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
 
 
 def _execute(
-    job: Analysis, context: JobContext
+    job: Analysis, context: JobContext, stopping: threading.Event | None
 ) -> tuple[dict[str, Any] | None, JobError | None, str | None]:
     kind = job.kind
     try:
@@ -127,7 +140,10 @@ def _execute(
             classifier=job.classifier,
             analyzers=context.analyzers,
             progress=ProgressReport(context, job),
+            stopping=stopping,
         )
+    except Interrupted:
+        raise
     except EmokognitionError as exc:
         return None, JobError(code=exc.code, message=exc.message), kind
     except Exception:  # a job must end recorded, whatever broke inside it
@@ -153,9 +169,8 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
         allow_private=settings.allow_private_urls,
     )
     fmt, kind = identify(data[:64])
-    sha256 = context.media.put(data)
-    with context.database.session() as session:
-        attach_media(
+    with context.keeper.taking_up(data) as (session, sha256):
+        attached = attach_media(
             session=session,
             analysis_id=job.id,
             attempt=job.attempts,
@@ -163,6 +178,8 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
             fmt=fmt,
             kind=kind,
         )
+        if not attached:  # rolled back: the file is not kept for nobody
+            raise NotFound(f"analysis {job.id} was deleted or taken over while downloading")
     return data, kind, sha256
 
 

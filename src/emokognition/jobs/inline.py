@@ -88,12 +88,17 @@ class InlineRunner:
         with self._lock:
             return max(0, len(self._pending) - self._workers)
 
+    def workers(self) -> int:
+        """The job threads of this process (none once closed)."""
+        return 0 if self._closed.is_set() else self._workers
+
     def check(self) -> None:
         if self._closed.is_set():
             raise QueueFull("the service is shutting down", retry_after=5)
 
     def close(self) -> None:
-        """Stop the sweeper, drop jobs not started (they stay queued), finish running ones."""
+        """Stop the sweeper, drop jobs not started (they stay queued), and stop running ones
+        between batches (queued again, run by the next process)."""
         self._closed.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
         if self._sweeper.is_alive():
@@ -112,7 +117,7 @@ class InlineRunner:
         started = time.monotonic()
         try:
             if not self._closed.is_set():
-                outcome = run_analysis(analysis_id, self._context)
+                outcome = run_analysis(analysis_id, self._context, stopping=self._closed)
                 if outcome.status in ("done", "failed"):  # it ran: a measure of the pace
                     self._pace.record(time.monotonic() - started)
         except EmokognitionError as exc:  # database gone: the sweeper retries later

@@ -35,6 +35,13 @@ class JobRunner(Protocol):
     def queue_depth(self) -> int:
         """Jobs waiting to be run."""
 
+    def workers(self) -> int:
+        """Workers alive to run jobs: inline threads, or Celery workers heard from lately.
+
+        Raises:
+            Unavailable: The database (where Celery workers beat) cannot be reached.
+        """
+
     def check(self) -> None:
         """Raise `Unavailable` when jobs cannot be taken now."""
 

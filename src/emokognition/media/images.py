@@ -55,18 +55,11 @@ def decode_image(
             decompression-bomb guard, left as it is, refuses twice its `MAX_IMAGE_PIXELS`), or a
             decode that needs more memory than all of `budget` (held while decoding).
     """
-    fmt, kind = identify(data[:64])
-    if kind == "video":
-        raise UnsupportedFormat(f"expected an image, got a {fmt} video")
+    fmt = _format(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns on odd but readable metadata
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise MediaTooLarge(
-                    f"image is {width}x{height} = {width * height:,} pixels (limit {max_pixels:,})"
-                )
+            image = _open(data, max_pixels)
             plain = _plain(data, image)
             with budget.hold(_peak_bytes(image, plain)) if budget else nullcontext():
                 pixels = _decode_opencv(data, image) if plain else None
@@ -86,6 +79,49 @@ def decode_image(
         sha256=hashlib.sha256(data).hexdigest(),
     )
     return DecodedImage(pixels=pixels, info=info)
+
+
+def image_peak(data: bytes, *, max_pixels: int = 50_000_000) -> int:
+    """About the most bytes `decode_image` takes on `data`, read from its header alone.
+
+    Raises: as `decode_image`, for what the header shows (format, size).
+    """
+    fmt = _format(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = _open(data, max_pixels)
+            return _peak_bytes(image, _plain(data, image))
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge(f"image is too large to decode: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptMedia(f"cannot decode {fmt} image: {exc}") from exc
+
+
+def _format(data: bytes) -> str:
+    fmt, kind = identify(data[:64])
+    if kind == "video":
+        raise UnsupportedFormat(f"expected an image, got a {fmt} video")
+    return fmt
+
+
+MAX_SIDE = 65_535
+"""The longest side of an image we decode (JPEG's, WebP's and GIF's own limit): a PNG of
+1 x 40,000,000 pixels is under `max_pixels`, holds no face, and took Pillow 3 GB (a row each)."""
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    """The image's header, refused above `max_pixels` (or `MAX_SIDE`) before any pixel is
+    decoded."""
+    image = Image.open(io.BytesIO(data))
+    width, height = image.size
+    if width * height > max_pixels:
+        raise MediaTooLarge(
+            f"image is {width}x{height} = {width * height:,} pixels (limit {max_pixels:,})"
+        )
+    if max(width, height) > MAX_SIDE:
+        raise MediaTooLarge(f"image is {width}x{height}: a side is over {MAX_SIDE:,} pixels")
+    return image
 
 
 def array_image(array: NDArray[np.generic]) -> DecodedImage:
@@ -140,17 +176,18 @@ def _plain(data: bytes, image: Image.Image) -> bool:
 
 
 def _peak_bytes(image: Image.Image, plain: bool) -> int:
-    """About the most memory decoding `image` takes, by the path it goes (measured with
-    `benchmarks/decode_memory.py`): OpenCV's buffer and the array; Pillow's 1 or 4 bytes a pixel,
-    their copy and the array; more for alpha and 16-bit images."""
+    """About the most memory decoding `image` and analysing it take, by the path it goes
+    (measured with `benchmarks/decode_memory.py` and `benchmarks/hostile.py`): OpenCV's buffer
+    and the array (a PNG's inflate buffers too); Pillow's 1 or 4 bytes a pixel, their copy and
+    the array; more for alpha and 16-bit images."""
     if plain:
-        per_pixel = 6
+        per_pixel = 6 if image.format == "JPEG" else 7
     elif image.mode in ("P", "L") and "transparency" not in image.info:
-        per_pixel = 5
+        per_pixel = 6
     elif image.mode == "RGB":
         per_pixel = 7
     elif image.mode == "RGBA":
-        per_pixel = 8
+        per_pixel = 9
     else:
         per_pixel = 12
     return per_pixel * image.width * image.height

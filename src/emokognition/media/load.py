@@ -17,7 +17,7 @@ from emokognition.config import Settings
 from emokognition.errors import MediaError, MediaTooLarge
 from emokognition.media.budget import process_budget
 from emokognition.media.download import download
-from emokognition.media.images import DecodedImage, array_image, decode_image
+from emokognition.media.images import DecodedImage, array_image, decode_image, image_peak
 from emokognition.media.sniff import identify
 
 ImageSource: TypeAlias = str | os.PathLike[str] | bytes | NDArray[np.generic]
@@ -121,8 +121,22 @@ def load_image(source: ImageSource, settings: Settings) -> DecodedImage:
         MediaError: Unreadable, unsupported, corrupt or oversized media.
         SourceError: A URL that is refused or fails.
     """
+    with held_image(source, settings) as image:
+        return image
+
+
+@contextmanager
+def held_image(source: ImageSource, settings: Settings) -> Iterator[DecodedImage]:
+    """`load_image`, holding the decode's memory from the process's budget
+    (`decode_memory_mb`) until the block ends: the analysis of a big image keeps its share,
+    so two jobs' big images take turns for the whole job, not only while decoding.
+
+    Raises: as `load_image`; `MediaTooLarge` for a decode larger than the whole budget.
+    """
     if isinstance(source, np.ndarray):
-        return array_image(source)
+        yield array_image(source)
+        return
     data = read_bytes(source, settings)
-    budget = process_budget(settings.decode_memory_mb)
-    return decode_image(data, max_pixels=settings.max_pixels, budget=budget)
+    peak = image_peak(data, max_pixels=settings.max_pixels)
+    with process_budget(settings.decode_memory_mb).hold(peak):
+        yield decode_image(data, max_pixels=settings.max_pixels)

@@ -61,10 +61,12 @@ class LocalRecognizer:
 class ServiceRecognizer:
     """Sends pictures to the service at `api_url` (`POST /api/v1/analyses?mode=sync`).
 
-    The call may wait the service's `sync_timeout` (it answers 202 then, and the analysis is
-    polled): the bot waits that long and more, as a call it gave up on would be sent again by
-    the next poll while the first analysis still finished, and count twice. The service must
-    use the bot's database: the bot links its posts to the service's analyses.
+    Each picture goes with its post (`source`, `post_id`, `media_key`: the idempotency key),
+    which the service records with the analysis in one transaction. A call whose answer was
+    lost is therefore sent again, at once and by later polls, and answered with the first
+    analysis: nothing is counted twice. The call may wait the service's `sync_timeout` (it
+    answers 202 then, and the analysis is polled). The service must use the bot's database:
+    the bot replies from the posts recorded there.
     """
 
     def __init__(
@@ -98,27 +100,23 @@ class ServiceRecognizer:
             params={"mode": "sync"},
             timeout=self._sync_wait,
             files={"file": (f"{media.media_key}.{media.format}", media.data)},
-            data={"source": media.source},
+            data={
+                "source": media.source,
+                "post_id": media.post_id,
+                "media_key": media.media_key,
+                "account": media.account,
+            },
             auth=self._auth,
-            idempotent=False,
+            idempotent=True,  # the post is the key: a second send records nothing new
         )
         analysis_id = str(as_dict(body).get("id") or "")
         if not analysis_id:
             raise SourceAPIError("service: the analysis was answered without an id")
-        try:
-            post = self.ledger.record(media, analysis_id=analysis_id)
-        except NotFound as exc:
+        post = self.ledger.find(media.source, media.post_id, media.media_key)
+        if post is None or post.analysis_id != analysis_id:
             raise ConfigError(
-                f"analysis {analysis_id} of API_URL is not in the bot's database: "
+                f"analysis {analysis_id} of API_URL is not recorded in the bot's database: "
                 "the service and the bot must share one database"
-            ) from exc
-        if not post.created:  # recorded meanwhile by another process: drop ours, keep theirs
-            url = f"{self.api_url}/api/v1/analyses/{analysis_id}"
-            answer = self.client.raw("DELETE", url, auth=self._auth)
-            logger.warning(
-                "analysis %s: the post was recorded meanwhile; deleted it (HTTP %d)",
-                analysis_id,
-                answer.status_code,
             )
         return post
 

@@ -24,13 +24,15 @@ from emokognition.store.job_state import (
     claim_analysis,
     fail_analysis,
     finish_analysis,
+    release_analysis,
     renew_lease,
     report_progress,
     resumable_analyses,
 )
+from emokognition.store.keeping import MediaKeeper
 from emokognition.store.media import MediaStore
 from emokognition.store.migrate import head_revision, upgrade
-from emokognition.store.monitoring import Monitoring, read_monitoring
+from emokognition.store.monitoring import Monitoring, oldest_queued_at, read_monitoring
 from emokognition.store.overview import (
     BUCKETS,
     Bucket,
@@ -93,6 +95,7 @@ from emokognition.store.streams import (
     stream_revision,
     windows_after,
 )
+from emokognition.store.workers import count_workers, record_heartbeat, remove_worker
 
 __all__ = [
     "BUCKETS",
@@ -103,6 +106,7 @@ __all__ = [
     "Database",
     "Ending",
     "JobError",
+    "MediaKeeper",
     "MediaStore",
     "Monitoring",
     "MoodPoint",
@@ -126,6 +130,7 @@ __all__ = [
     "count_analyses",
     "count_media_users",
     "count_people",
+    "count_workers",
     "create_analysis",
     "create_stream",
     "delete_analysis",
@@ -152,12 +157,16 @@ __all__ = [
     "mark_streams_for_resend",
     "mood_over_time",
     "new_id",
+    "oldest_queued_at",
     "read_monitoring",
+    "record_heartbeat",
     "record_reply",
     "record_source_post",
     "record_window",
+    "release_analysis",
     "release_reply",
     "release_stream",
+    "remove_worker",
     "renew_lease",
     "renew_stream",
     "report_progress",

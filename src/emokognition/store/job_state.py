@@ -97,6 +97,12 @@ def attach_media(
     )
 
 
+def release_analysis(*, session: Session, analysis_id: str, attempt: int) -> bool:
+    """Put a running job back in the queue (its process is shutting down): it runs again
+    later, with nothing of this attempt recorded; False when the job is no longer ours."""
+    return _update_attempt(session, analysis_id, attempt, status="queued", lease_until=None)
+
+
 def finish_analysis(
     *,
     session: Session,

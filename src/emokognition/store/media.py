@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from emokognition.errors import NotFound
@@ -13,20 +14,59 @@ from emokognition.errors import NotFound
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class StagedMedia:
+    """Bytes written to a temporary file beside their place, not yet in it."""
+
+    sha256: str
+    temporary: Path
+
+    def discard(self) -> None:
+        """Remove the temporary file (nothing when it was placed)."""
+        self.temporary.unlink(missing_ok=True)
+
+
 class MediaStore:
-    """Content-addressed files under `root`: `root/ab/cd/abcd...` for digest `abcd...`."""
+    """Content-addressed files under `root`: `root/ab/cd/abcd...` for digest `abcd...`.
+
+    File operations only: who may add or remove a file while analyses use it is decided in
+    the database (`store.keeping.MediaKeeper`).
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def put(self, data: bytes) -> str:
         """Store bytes (atomically, once per content); returns their sha256 hex digest."""
+        staged = self.stage(data)
+        try:
+            self.place(staged)
+        finally:
+            staged.discard()
+        return staged.sha256
+
+    def stage(self, data: bytes) -> StagedMedia:
+        """Write the bytes to a temporary file in their folder (the slow part, done before any
+        lock is taken); `place` then moves it in a rename."""
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return StagedMedia(digest, Path(temporary))
+
+    def place(self, staged: StagedMedia) -> bool:
+        """Move staged bytes into place unless the same content is there; True when moved."""
+        target = self.path(staged.sha256)
         if target.exists():
-            return digest
-        write_atomically(target, data)
-        return digest
+            return False
+        staged.temporary.replace(target)
+        return True
 
     def path(self, sha256: str) -> Path:
         """Where the media with this digest is (or would be) stored."""

@@ -273,3 +273,30 @@ class CursorRow(Base):
     account: Mapped[str] = mapped_column(String(256), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MediaRow(Base):
+    """A stored media file (named by its sha256) that analyses use.
+
+    Whoever adds a reference to the file or may remove the file takes this row's lock first
+    (an upsert: a row lock on PostgreSQL, the write lock on SQLite), so that a file is never
+    unlinked while an upload of the same bytes is taking it up.
+    """
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last time an analysis took it up (or a delete looked at it).
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerRow(Base):
+    """A Celery worker process, as it last said it was alive (its heartbeat)."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -56,9 +56,7 @@ def read_monitoring(*, session: Session) -> Monitoring:
     for kind, status, n in rows:
         key = (kind or UNKNOWN_KIND, status)
         analyses[key] = analyses.get(key, 0) + int(n)
-    oldest = session.scalar(
-        select(func.min(AnalysisRow.created_at)).where(AnalysisRow.status == "queued")
-    )
+    oldest = oldest_queued_at(session=session)
     mentions = session.execute(
         select(SourcePostRow.source, func.count(distinct(SourcePostRow.post_id))).group_by(
             SourcePostRow.source
@@ -85,4 +83,11 @@ def read_monitoring(*, session: Session) -> Monitoring:
         mentions={source: int(n) for source, n in mentions},
         replies={source: int(n) for source, n in replies},
         download_failures={code or "error": int(n) for code, n in failures},
+    )
+
+
+def oldest_queued_at(*, session: Session) -> datetime | None:
+    """When the oldest analysis still queued was accepted; None when none is."""
+    return session.scalar(
+        select(func.min(AnalysisRow.created_at)).where(AnalysisRow.status == "queued")
     )

@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, nullcontext
 from types import TracebackType
 
 from emokognition.config import Settings, get_settings
+from emokognition.media.budget import MemoryBudget, process_budget
 from emokognition.media.info import MediaInfo
+from emokognition.video.memory import FrameMemory
 from emokognition.video.options import VideoOptions
 from emokognition.video.parallel import ParallelRun
 from emokognition.video.plan import Plan
@@ -60,10 +63,20 @@ class VideoAnalysis:
         options = options or VideoOptions()
         self.settings = settings or (analyzer.settings if analyzer else get_settings())
         self.sampling = options.sampling(default_fps=self.settings.video_fps)
-        self.probe: Probe = probe_video(VideoFile.from_source(source, self.settings), self.settings)
+        budget = process_budget(self.settings.decode_memory_mb)
+        with ExitStack() as probing:  # probing decodes a frame: it takes its turn too
+
+            def reserve(width: int, height: int) -> None:
+                memory = FrameMemory.within(width, height, budget.limit)
+                probing.enter_context(budget.hold(memory.held, "decoding its frames"))
+
+            file = VideoFile.from_source(source, self.settings)
+            self.probe: Probe = probe_video(file, self.settings, on_size=reserve)
         self.plan = Plan.build(self.probe.index, self.sampling, workers=options.workers)
         analyzer = analyzer or build_analyzer(detector, self.settings, "video")
         self.model: ModelInfo = analyzer.model
+        # A parallel run's frames are in its workers' processes; a local run holds its share.
+        self._budget: MemoryBudget | None = None
         if options.parallel:
             self._run: LocalRun | ParallelRun = ParallelRun(
                 AnalyzerSpec.like(analyzer),
@@ -74,7 +87,12 @@ class VideoAnalysis:
                 ray_address=self.settings.ray_address,
             )
         else:
-            self._run = LocalRun(analyzer, self.probe, self.plan)
+            # Its frames' share of the process's memory budget, held while it runs: two jobs'
+            # videos of huge frames take turns (as big images do), and no run needs more.
+            self._budget = budget
+            info = self.probe.info
+            memory = FrameMemory.within(info.width, info.height, budget.limit)
+            self._run = LocalRun(analyzer, self.probe, self.plan, memory=memory)
         self._timelines = Timelines(tracker, smoothing=options.smoothing)
         self._bucket = options.bucket
         self._progress = progress
@@ -132,12 +150,15 @@ class VideoAnalysis:
     def _frames_in_order(self) -> Generator[FrameResult, None, None]:
         started = time.perf_counter()
         total = len(self.probe.index)
-        for frame in self._run:
-            tracked = self._timelines.add(frame)
-            self._frames.append(tracked)
-            if self._progress is not None:
-                self._progress(self._run.done, total)
-            yield tracked
+        run = self._run
+        held = run.memory.held if isinstance(run, LocalRun) else 0
+        with self._budget.hold(held, "decoding its frames") if self._budget else nullcontext():
+            for frame in run:
+                tracked = self._timelines.add(frame)
+                self._frames.append(tracked)
+                if self._progress is not None:
+                    self._progress(run.done, total)
+                yield tracked
         if self._progress is not None:
             self._progress(total, total)
         logger.info(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
-from emokognition.errors import CorruptMedia
+from emokognition.errors import CorruptMedia, MediaTooLarge
+from emokognition.media.budget import MemoryBudget
 from emokognition.video.h264 import is_disposable, nal_length_size
+from emokognition.video.memory import FrameMemory
 from emokognition.video.probe import Probe, VideoFile, media_error, read_packets
 
 logger = logging.getLogger(__name__)
@@ -182,16 +185,33 @@ def upright_bgr(frame: VideoFrame, rotation: int) -> NDArray[np.uint8]:
 __all__ = ["DecodedFrame", "FrameReader", "upright_bgr"]
 
 
-def first_frame(path: str) -> NDArray[np.uint8]:
+def first_frame(
+    path: str, *, max_pixels: int = 50_000_000, budget: MemoryBudget | None = None
+) -> NDArray[np.uint8]:
     """The first frame of a video file as (H, W, 3) BGR: a preview, without probing or indexing.
+
+    The frame size is checked against `max_pixels` before anything is decoded, and the decode
+    holds its share of `budget` (as a video job's one frame at a time does).
 
     Raises:
         CorruptMedia: No frame can be decoded (a `MediaError` subclass for other reasons).
+        MediaTooLarge: Frames over `max_pixels`, or a decode larger than all of `budget`.
     """
     try:
         with VideoFile(path=Path(path)).open() as container:
-            for frame in container.decode(video=0):
-                return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+            if not container.streams.video:
+                raise CorruptMedia("the video has no video stream to preview")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if width * height > max_pixels:
+                raise MediaTooLarge(
+                    f"video frames are {width}x{height} = {width * height:,} pixels "
+                    f"(limit {max_pixels:,})"
+                )
+            held = FrameMemory(3 * width * height, queue=0, chunk=1).held
+            with budget.hold(held, "decoding a frame") if budget else nullcontext():
+                for frame in container.decode(stream):
+                    return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
     except av.error.FFmpegError as exc:
         raise media_error(exc, "cannot read the video's first frame") from exc
     raise CorruptMedia("the video has no frame to preview")

@@ -7,7 +7,7 @@ import io
 import logging
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -187,8 +187,16 @@ class Probe:
     codec: str
 
 
-def probe_video(source: VideoSource | VideoFile, settings: Settings) -> Probe:
+def probe_video(
+    source: VideoSource | VideoFile,
+    settings: Settings,
+    *,
+    on_size: Callable[[int, int], None] | None = None,
+) -> Probe:
     """Open a video, check its format and limits, and index its frames.
+
+    `on_size(width, height)` is called once the frame size is known and checked, before any
+    frame is decoded (a memory budget may be taken there, or the video refused).
 
     Raises:
         UnsupportedFormat: Not a video container we read, or a codec without a decoder.
@@ -205,6 +213,8 @@ def probe_video(source: VideoSource | VideoFile, settings: Settings) -> Probe:
     with file.open() as container:
         stream = _video_stream(container, fmt)
         width, height, codec = _check_stream(container, stream, settings)
+        if on_size is not None:
+            on_size(width, height)
         index = build_index(container, stream, settings.max_video_frames)
         fps = _fps(stream, index)
         duration = _duration(container, stream, index, fps)

@@ -18,6 +18,7 @@ import cv2
 from emokognition.config import CLASSIFIERS, Settings
 from emokognition.video.batches import analyse_frames, batches
 from emokognition.video.decode import DecodedFrame, FrameReader
+from emokognition.video.memory import FrameMemory
 from emokognition.video.plan import Plan, Segment
 from emokognition.video.probe import Probe, VideoFile
 from emokognition.video.results import FrameResult
@@ -27,9 +28,6 @@ from emokognition.vision.detectors import FaceDetector
 
 logger = logging.getLogger(__name__)
 
-# Decoded frames waiting for analysis: enough to fill the next batch while one runs, so
-# memory stays flat however long the video is.
-_QUEUE_FRAMES = 24
 _END = object()
 
 
@@ -120,9 +118,21 @@ class LocalRun:
     `skipped` the frames that could not be decoded once it has finished.
     """
 
-    def __init__(self, analyzer: Analyzer, probe: Probe, plan: Plan, *, threads: int = 0) -> None:
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        probe: Probe,
+        plan: Plan,
+        *,
+        threads: int = 0,
+        memory: FrameMemory | None = None,
+    ) -> None:
         self.analyzer = analyzer
         self.plan = plan
+        info = probe.info
+        self.memory = memory or FrameMemory(3 * info.width * info.height)
+        # Decoding threads hold a picture each: the largest frames get one.
+        threads = threads if self.memory.queue else 1
         self._reader = FrameReader(probe, plan.selected, threads=threads)
 
     @property
@@ -136,14 +146,18 @@ class LocalRun:
         return self._reader.skipped
 
     def __iter__(self) -> Iterator[FrameResult]:
-        frames: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_FRAMES)
+        if not self.memory.queue:  # frames too large to keep a second one waiting
+            for batch in self._groups(iter(self._reader)):
+                yield from analyse_frames(self.analyzer, batch)
+            return
+        frames: queue.Queue[object] = queue.Queue(maxsize=self.memory.queue)
         stop = threading.Event()
         thread = threading.Thread(
             target=self._decode, args=(frames, stop), name="emokognition-decode", daemon=True
         )
         thread.start()
         try:
-            for batch in batches(_drain(frames), self.plan):
+            for batch in self._groups(_drain(frames)):
                 yield from analyse_frames(self.analyzer, batch)
         finally:
             stop.set()
@@ -151,6 +165,12 @@ class LocalRun:
                 with contextlib.suppress(queue.Empty):
                     frames.get(timeout=0.05)
             thread.join()
+
+    def _groups(self, frames: Iterator[DecodedFrame]) -> Iterator[list[DecodedFrame]]:
+        """The plan's batches, or smaller groups where frames are too large for them."""
+        if self.memory.chunk >= int(self.plan.batch_sizes.max(initial=1)):
+            return batches(frames, self.plan)
+        return _chunks(frames, self.memory.chunk)
 
     def _decode(self, frames: queue.Queue[object], stop: threading.Event) -> None:
         item: object = _END
@@ -167,6 +187,17 @@ class LocalRun:
         except Exception as exc:  # handed over to the consumer, which raises it there
             item = exc
         frames.put(item)
+
+
+def _chunks(frames: Iterator[DecodedFrame], size: int) -> Iterator[list[DecodedFrame]]:
+    group: list[DecodedFrame] = []
+    for frame in frames:
+        group.append(frame)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _drain(frames: queue.Queue[object]) -> Iterator[DecodedFrame]:

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from emokognition.config import Settings, get_settings
-from emokognition.media.load import ImageSource, load_image
+from emokognition.media.load import ImageSource, held_image
 from emokognition.vision.classifier import EmotionClassifier, create_classifier
 from emokognition.vision.crops import face_crops
 from emokognition.vision.detectors import FaceDetector, create_detector
@@ -85,8 +85,8 @@ class Analyzer:
             SourceError: A URL that is refused or fails to download.
         """
         started = time.perf_counter()
-        image = load_image(source, self.settings)
-        faces = self.faces(image.pixels)
+        with held_image(source, self.settings) as image:
+            faces = self.faces(image.pixels)
         logger.info(
             "analysed %s image %dx%d: %d faces in %.0f ms",
             image.info.format,

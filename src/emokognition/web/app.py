@@ -62,6 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Faces and their seven emotions in photos and videos; mood statistics.",
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc load their scripts from a CDN: /docs is a page of ours
+        # over the vendored Swagger UI (web/pages/docs.py), and there is no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service

@@ -62,6 +62,16 @@ class ServiceCollector(Collector):
                 "emokognition_queue_depth", "Jobs waiting to be run.", value=depth
             )
         try:
+            workers = self.service.workers()
+        except EmokognitionError as exc:
+            logger.warning("workers unavailable: %s", exc.message)
+        else:
+            yield GaugeMetricFamily(
+                "emokognition_workers",
+                "Workers alive: inline threads, or Celery workers heard from in the last 20 s.",
+                value=workers,
+            )
+        try:
             reading = self.service.monitoring()
         except EmokognitionError as exc:
             logger.warning("database counts unavailable: %s", exc.message)

@@ -134,13 +134,22 @@ class StatsOut(BaseModel):
 
 
 class Health(BaseModel):
-    """Readiness: "ok" when the database and the job queue answer."""
+    """Readiness: "ok" when the database and the job queue answer and workers are alive;
+    "degraded" (still HTTP 200: jobs are accepted and wait) when no worker was heard from."""
 
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"]
     version: str
     database: str
     queue: str
     jobs: Literal["inline", "celery"]
+    workers: int | None = Field(
+        default=None,
+        description="Workers alive: inline threads, or Celery workers heard from in the last "
+        "20 s; null when the database does not answer.",
+    )
+    oldest_queued_seconds: float | None = Field(
+        default=None, description="How long the oldest queued analysis has waited; null: none."
+    )
 
 
 def _fields(analysis: Analysis) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from emokognition.app import Submission
+from emokognition.app import PostKey, Submission
 from emokognition.config import CLASSIFIERS, DETECTORS
 from emokognition.errors import RequestError, UnsupportedFormat
 from emokognition.media.sniff import identify
@@ -42,6 +42,16 @@ _POST_BODY = {
                         "detector": {"type": "string", "enum": list(DETECTORS)},
                         "classifier": {"type": "string", "enum": list(CLASSIFIERS)},
                         "source": {"type": "string", "minLength": 1, "maxLength": 64},
+                        "post_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 128,
+                            "description": "With media_key and source: the post the picture "
+                            "comes from, recorded with its analysis once. Sent again, the "
+                            "first analysis is answered and nothing is counted twice.",
+                        },
+                        "media_key": {"type": "string", "minLength": 1, "maxLength": 256},
+                        "account": {"type": "string", "minLength": 1, "maxLength": 256},
                     },
                 }
             },
@@ -124,7 +134,7 @@ def delete_analysis(analysis_id: AnalysisId, service: ServiceDep) -> Response:
 async def _submission(request: Request) -> Submission:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        async with request.form(max_files=1, max_fields=5) as form:
+        async with request.form(max_files=1, max_fields=8) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise RequestError("multipart field 'file' is missing or not a file")
@@ -134,6 +144,7 @@ async def _submission(request: Request) -> Submission:
                 detector=_text(form.get("detector")),
                 classifier=_text(form.get("classifier")),
                 source=_text(form.get("source")),
+                post=_post(form.get("post_id"), form.get("media_key"), form.get("account")),
             )
             identify(data[:64])  # the one media rule: "empty file", not an image or video
             return submission
@@ -154,8 +165,23 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise RequestError("form fields 'detector', 'classifier' and 'source' must be text")
+        raise RequestError(
+            "form fields 'detector', 'classifier', 'source', 'post_id', 'media_key' and "
+            "'account' must be text"
+        )
     return value
+
+
+def _post(post_id: object, media_key: object, account: object) -> PostKey | None:
+    """The picture's post (the idempotency key with the source): both fields or neither."""
+    post, key = _text(post_id), _text(media_key)
+    if post is None and key is None:
+        if _text(account) is not None:
+            raise RequestError("'account' goes with 'post_id' and 'media_key'")
+        return None
+    if post is None or key is None:
+        raise RequestError("give 'post_id' and 'media_key' together")
+    return PostKey(post_id=post, media_key=key, account=_text(account))
 
 
 def _first_problem(exc: ValidationError) -> str:

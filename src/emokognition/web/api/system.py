@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.concurrency import run_in_threadpool
 
 from emokognition import __version__
+from emokognition.app import WORKER_SEEN_WITHIN, AnalysisService
 from emokognition.errors import EmokognitionError
 from emokognition.web.deps import ServiceDep
 from emokognition.web.schemas import Health, error_responses
@@ -29,13 +30,21 @@ router = APIRouter(tags=["system"])
 async def health(service: ServiceDep) -> JSONResponse:
     database = await run_in_threadpool(_probe, service.ping_database, "database unavailable")
     queue = await run_in_threadpool(_probe, service.check_queue, "job queue unavailable")
+    workers, oldest = None, None
+    if database == "ok":
+        workers, oldest = await run_in_threadpool(_workers, service)
     ok = database == "ok" and queue == "ok"
+    status = "ok" if ok else "unavailable"
+    if ok and workers == 0:  # accepted jobs wait: readable, but nothing runs them
+        status, queue = "degraded", f"no worker seen in the last {WORKER_SEEN_WITHIN:g} s"
     body = Health(
-        status="ok" if ok else "unavailable",
+        status=status,  # type: ignore[arg-type]
         version=__version__,
         database=database,
         queue=queue,
         jobs=service.settings.jobs,
+        workers=workers,
+        oldest_queued_seconds=oldest,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 
@@ -65,3 +74,11 @@ def _probe(check: Callable[[], None], failure: str) -> str:
         logger.warning("health: %s (%s)", exc.message, exc.code)
         return failure
     return "ok"
+
+
+def _workers(service: AnalysisService) -> tuple[int | None, float | None]:
+    try:
+        return service.workers(), service.oldest_queued_age()
+    except EmokognitionError as exc:
+        logger.warning("health: %s (%s)", exc.message, exc.code)
+        return None, None
