@@ -51,6 +51,7 @@ from emokognition.store.posts import (
     set_cursor,
 )
 from emokognition.store.records import STATUSES, Analysis, JobError, Page, SourcePost, Stats
+from emokognition.store.rollups import Difference, RollupCheck, check_rollups
 from emokognition.store.stats import get_stats
 
 __all__ = [
@@ -59,14 +60,17 @@ __all__ = [
     "Analysis",
     "Bucket",
     "Database",
+    "Difference",
     "JobError",
     "MediaStore",
     "Monitoring",
     "MoodPoint",
     "Page",
+    "RollupCheck",
     "SourcePost",
     "Stats",
     "attach_media",
+    "check_rollups",
     "claim_analysis",
     "claim_reply",
     "count_analyses",

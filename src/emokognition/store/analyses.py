@@ -7,13 +7,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.errors import NotFound
 from emokognition.store.models import AnalysisRow, FaceRow, PersonRow, SourcePostRow
 from emokognition.store.records import STATUSES, Analysis, JobError, Page
+from emokognition.store.rollups import count_analysis, uncount_analysis
 
 
 def utcnow() -> datetime:
@@ -53,6 +54,7 @@ def create_analysis(
     )
     session.add(row)
     session.flush()
+    count_analysis(session=session, source=source, at=row.created_at)
     return _record(row)
 
 
@@ -103,12 +105,25 @@ def list_analyses(
 
 
 def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
-    """Delete an analysis with its faces, people and source posts; returns what was deleted.
+    """Delete an analysis with its faces, frames, people and source posts, and take it and
+    its people out of the rollups; returns what was deleted.
 
     Raises:
         NotFound: No such analysis.
     """
     record = get_analysis(session=session, analysis_id=analysis_id)
+    # Lock the row before reading its people (a no-op update: a row lock on PostgreSQL, the
+    # write lock on SQLite), so that a finish of this analysis commits all or none of them.
+    locked = session.execute(
+        update(AnalysisRow)
+        .where(AnalysisRow.id == analysis_id)
+        .values(attempts=AnalysisRow.attempts)
+    )
+    if int(locked.rowcount) != 1:  # type: ignore[attr-defined]
+        raise NotFound(f"no analysis {analysis_id!r}")
+    uncount_analysis(
+        session=session, analysis_id=analysis_id, source=record.source, at=record.created_at
+    )
     # Explicit, so that it does not depend on the database enforcing ON DELETE CASCADE.
     session.execute(delete(FaceRow).where(FaceRow.analysis_id == analysis_id))
     session.execute(delete(PersonRow).where(PersonRow.analysis_id == analysis_id))

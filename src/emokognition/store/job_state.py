@@ -20,6 +20,7 @@ from emokognition.store.analyses import get_analysis, utcnow
 from emokognition.store.models import AnalysisRow, FaceRow, PersonRow
 from emokognition.store.people import person_rows
 from emokognition.store.records import Analysis, JobError
+from emokognition.store.rollups import count_people
 
 
 def claim_analysis(
@@ -94,8 +95,8 @@ def finish_analysis(
     result: dict[str, Any],
     now: datetime | None = None,
 ) -> bool:
-    """Record a result, its faces (one row per face per frame) and the people the statistics
-    count (`store.people`) in one transaction.
+    """Record a result, its faces (one row per face per frame), the people the statistics
+    count (`store.people`) and their rollups (`store.rollups`) in one transaction.
 
     Returns:
         False, recording nothing, when the job is no longer this attempt's (deleted, or taken
@@ -122,6 +123,7 @@ def finish_analysis(
         session.execute(insert(FaceRow), faces)
         people = person_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at)
         session.execute(insert(PersonRow), people)
+        count_people(session=session, people=people)
     return done
 
 

@@ -1,5 +1,5 @@
-"""The tables: analyses, faces (one row per face per analysed frame), the people the
-statistics count, source posts, cursors."""
+"""The tables: analyses, faces (one row per face per analysed frame), the analysed frames of
+a video, the people the statistics count and their rollups, source posts, cursors."""
 
 from __future__ import annotations
 
@@ -164,6 +164,26 @@ class PersonRow(Base):
         ),
         Index("ix_people_created_at", "created_at", "main", "alternative", "classifier"),
     )
+
+
+class RollupRow(Base):
+    """A count the statistics read instead of scanning rows, kept in the transaction that
+    changes the rows it counts (`store.rollups`).
+
+    Per `period` ("hour" or "day", UTC) starting at `start`, per source and classifier: the
+    people by `axis` "main" or "alternative" and `emotion`; and the analyses created
+    (`axis` "analyses", `classifier` and `emotion` empty). A count that drops to 0 stays.
+    """
+
+    __tablename__ = "rollups"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    classifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    axis: Mapped[str] = mapped_column(String(16), primary_key=True)
+    emotion: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tally: Mapped[int] = mapped_column(BigInteger)
 
 
 class SourcePostRow(Base):

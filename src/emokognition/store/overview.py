@@ -1,4 +1,5 @@
-"""What the dashboard reads beside the statistics: counts, sources, mood over time (SQL)."""
+"""What the dashboard reads beside the statistics: counts, sources, classifiers, mood over
+time; from the rollups where the rows would grow with the data."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store.models import AnalysisRow, PersonRow
+from emokognition.store.models import AnalysisRow, PersonRow, RollupRow
+from emokognition.store.ranges import Piece, split_range
+from emokognition.store.rollups import floor
+from emokognition.store.stats import people_filters, rollup_filters
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")
-
-# SQLite keeps naive UTC datetimes as ISO text: truncating is formatting.
-_SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +51,38 @@ def count_analyses(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    """How many analyses (any status) were created in [since, until) from `source`."""
-    where = _range(AnalysisRow.source, AnalysisRow.created_at, source, since, until)
-    return session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+    """How many analyses (any status) were created in [since, until) from `source`: from the
+    rollups, the part of an hour at either end from the analyses."""
+    total = 0
+    for piece in split_range(since, until):
+        if piece.where == "rows":
+            where = _range(AnalysisRow.source, AnalysisRow.created_at, source, piece)
+            query = select(func.count()).select_from(AnalysisRow).where(*where)
+        else:
+            query = select(func.sum(RollupRow.tally)).where(
+                *rollup_filters(piece, source, None), RollupRow.axis == "analyses"
+            )
+        total += int(session.scalar(query) or 0)
+    return total
 
 
 def list_sources(*, session: Session) -> tuple[str, ...]:
-    """Every source that has an analysis, sorted."""
-    query = select(AnalysisRow.source).distinct().order_by(AnalysisRow.source)
-    return tuple(session.scalars(query))
+    """Every source that has an analysis, sorted (from the day rollups)."""
+    return _distinct(session, RollupRow.source, "analyses")
 
 
 def list_classifiers(*, session: Session) -> tuple[str, ...]:
-    """Every classifier that has recorded a face, sorted."""
-    query = select(PersonRow.classifier).distinct().order_by(PersonRow.classifier)
+    """Every classifier that has recorded a face, sorted (from the day rollups)."""
+    return _distinct(session, RollupRow.classifier, "main")
+
+
+def _distinct(session: Session, column: InstrumentedAttribute[str], axis: str) -> tuple[str, ...]:
+    query = (
+        select(column)
+        .where(RollupRow.period == "day", RollupRow.axis == axis, RollupRow.tally > 0)
+        .distinct()
+        .order_by(column)
+    )
     return tuple(session.scalars(query))
 
 
@@ -76,9 +95,7 @@ def face_time_span(
     classifier: str | None = None,
 ) -> tuple[datetime, datetime] | None:
     """When the first and the last matching face were recorded; None without faces."""
-    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
-    if classifier is not None:
-        where.append(PersonRow.classifier == classifier)
+    where = people_filters(Piece("rows", since, until), source, classifier)
     first, last = session.execute(
         select(func.min(PersonRow.created_at), func.max(PersonRow.created_at)).where(*where)
     ).one()
@@ -96,50 +113,61 @@ def mood_over_time(
     until: datetime | None = None,
     classifier: str | None = None,
 ) -> tuple[MoodPoint, ...]:
-    """People by main emotion per hour or day (UTC), oldest first; buckets without any are
-    left out, so the caller decides how to draw gaps.
+    """People by main emotion per hour or day (UTC), oldest first, from the rollups; buckets
+    without any are left out, so the caller decides how to draw gaps.
 
     Raises:
         ValueError: `bucket` is not one of `BUCKETS`.
     """
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}, got {bucket!r}")
-    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
-    if classifier is not None:
-        where.append(PersonRow.classifier == classifier)
-    start: ColumnElement[datetime | str]
-    if session.get_bind().dialect.name == "sqlite":
-        start = func.strftime(_SQLITE_FORMATS[bucket], PersonRow.created_at)
-    else:
-        start = func.date_trunc(bucket, PersonRow.created_at)
-    query = (
-        select(start.label("start"), PersonRow.main, func.count())
-        .where(*where)
-        .group_by(start, PersonRow.main)
-        .order_by(start)
-    )
     points: dict[datetime, dict[str, int]] = {}
-    for moment, emotion, n in session.execute(query):
-        counts = points.setdefault(_aware(moment), dict.fromkeys(EMOTIONS, 0))
-        if emotion in counts:
-            counts[emotion] = int(n)
+    for piece in split_range(since, until, finest=bucket):
+        for moment, emotion, n in _mood_counts(session, piece, source, classifier):
+            counts = points.setdefault(floor(moment, bucket), dict.fromkeys(EMOTIONS, 0))
+            if emotion in counts:
+                counts[emotion] += int(n)
     return tuple(MoodPoint(start=moment, main=main) for moment, main in sorted(points.items()))
+
+
+def _mood_counts(
+    session: Session, piece: Piece, source: str | None, classifier: str | None
+) -> list[tuple[datetime, str, int]]:
+    """(start, main emotion, people) of a piece; a rows piece lies within one hour."""
+    if piece.where != "rows":
+        query = (
+            select(RollupRow.start, RollupRow.emotion, func.sum(RollupRow.tally))
+            .where(
+                *rollup_filters(piece, source, classifier),
+                RollupRow.axis == "main",
+                RollupRow.tally != 0,  # a count taken back to 0 is no point on the chart
+            )
+            .group_by(RollupRow.start, RollupRow.emotion)
+        )
+        return [(start, emotion, int(n)) for start, emotion, n in session.execute(query)]
+    if piece.since is None:  # split_range bounds every rows piece
+        raise ValueError(f"a rows piece needs its start: {piece}")
+    by_main = (
+        select(PersonRow.main, func.count())
+        .where(*people_filters(piece, source, classifier))
+        .group_by(PersonRow.main)
+    )
+    return [(piece.since, emotion, int(n)) for emotion, n in session.execute(by_main)]
 
 
 def _range(
     source_column: InstrumentedAttribute[str],
     time_column: InstrumentedAttribute[datetime],
     source: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    piece: Piece,
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if source is not None:
         where.append(source_column == source)
-    if since is not None:
-        where.append(time_column >= since)
-    if until is not None:
-        where.append(time_column < until)
+    if piece.since is not None:
+        where.append(time_column >= piece.since)
+    if piece.until is not None:
+        where.append(time_column < piece.until)
     return where
 
 

@@ -1,0 +1,68 @@
+"""Statistics rollups: people by main and by alternative emotion, and analyses created, per
+hour and per day, source and classifier; counted here from the rows recorded before.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-08 12:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_COLUMNS = "period, start, source, classifier, axis, emotion, tally"
+# SQLAlchemy keeps SQLite datetimes as this text; a truncated moment must read the same.
+_SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00.000000", "day": "%Y-%m-%d 00:00:00.000000"}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rollups",
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("start", sa.DateTime(), nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("classifier", sa.String(64), nullable=False),
+        sa.Column("axis", sa.String(16), nullable=False),
+        sa.Column("emotion", sa.String(16), nullable=False),
+        sa.Column("tally", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "period", "start", "source", "classifier", "axis", "emotion", name=op.f("pk_rollups")
+        ),
+    )
+    _backfill()
+
+
+def downgrade() -> None:
+    op.drop_table("rollups")
+
+
+def _backfill() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for period in ("hour", "day"):
+        people = _truncate("people.created_at", period, sqlite=sqlite)
+        for axis in ("main", "alternative"):
+            op.execute(
+                f"INSERT INTO rollups ({_COLUMNS}) "
+                f"SELECT '{period}', {people}, source, classifier, '{axis}', {axis}, COUNT(*) "
+                f"FROM people GROUP BY {people}, source, classifier, {axis}"
+            )
+        analyses = _truncate("analyses.created_at", period, sqlite=sqlite)
+        op.execute(
+            f"INSERT INTO rollups ({_COLUMNS}) "
+            f"SELECT '{period}', {analyses}, source, '', 'analyses', '', COUNT(*) "
+            f"FROM analyses GROUP BY {analyses}, source"
+        )
+
+
+def _truncate(column: str, period: str, *, sqlite: bool) -> str:
+    if sqlite:
+        return f"strftime('{_SQLITE_FORMATS[period]}', {column})"
+    return f"date_trunc('{period}', {column})"
