@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import Dashboard, Filters
-from emokognition.app.service import AnalysisService, Submission
+from emokognition.app.service import FIRST_FRAMES, MAX_FRAMES, AnalysisService, Submission
 from emokognition.config import Settings
 from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
-from emokognition.store import STATUSES, Analysis, JobError, Monitoring, Page, SourcePost, Stats
+from emokognition.store import (
+    STATUSES,
+    Analysis,
+    FramePage,
+    JobError,
+    Monitoring,
+    Page,
+    SourcePost,
+    Stats,
+)
 
 
 def create_service(settings: Settings, *, metrics: JobMetrics | None = None) -> AnalysisService:
@@ -29,11 +38,14 @@ def create_local_service(settings: Settings) -> AnalysisService:
 
 
 __all__ = [
+    "FIRST_FRAMES",
+    "MAX_FRAMES",
     "STATUSES",
     "Analysis",
     "AnalysisService",
     "Dashboard",
     "Filters",
+    "FramePage",
     "JobError",
     "JobMetrics",
     "JobRunner",

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emokognition.errors import EmokognitionError, NotFound
+from emokognition.errors import EmokognitionError, NotFound, WorkerLost
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
 from emokognition.media.download import download
@@ -24,6 +25,7 @@ from emokognition.media.sniff import identify, media_kind, sniff_format
 from emokognition.store import (
     Analysis,
     JobError,
+    append_frames,
     attach_media,
     claim_analysis,
     fail_analysis,
@@ -125,6 +127,7 @@ def _execute(
             detector=job.detector,
             classifier=job.classifier,
             analyzers=context.analyzers,
+            frames=_FrameWriter(context, job),
         )
     except EmokognitionError as exc:
         return None, JobError(code=exc.code, message=exc.message), kind
@@ -134,11 +137,13 @@ def _execute(
     return result, None, kind
 
 
-def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
-    """The media bytes, kind and sha256; a URL job downloads, stores and records them first."""
+def _media(job: Analysis, context: JobContext) -> tuple[bytes | None, str, str]:
+    """The media bytes (None for a stored video: it is read from its file as it is decoded),
+    kind and sha256; a URL job downloads, stores and records them first."""
     if job.media_sha256:
-        data = context.media.read(job.media_sha256)
-        kind = job.kind or media_kind(sniff_format(data[:64]) or "")
+        head = context.media.head(job.media_sha256)  # NotFound when the file is gone
+        kind = job.kind or media_kind(sniff_format(head) or "")
+        data = None if kind == "video" else context.media.read(job.media_sha256)
         return data, kind, job.media_sha256
     if not job.url:
         raise NotFound(f"analysis {job.id} has neither media nor URL")
@@ -162,6 +167,28 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
             kind=kind,
         )
     return data, kind, sha256
+
+
+class _FrameWriter:
+    """Records a video job's frames chunk by chunk, each in its own transaction, fenced by
+    the job's attempt; raises `WorkerLost` to stop the analysis once the job is not ours."""
+
+    def __init__(self, context: JobContext, job: Analysis) -> None:
+        self._context = context
+        self._job = job
+
+    def __call__(self, frames: Sequence[dict[str, Any]], first: int, classifier: str) -> None:
+        with self._context.database.session() as session:
+            ours = append_frames(
+                session=session,
+                analysis_id=self._job.id,
+                attempt=self._job.attempts,
+                frames=frames,
+                first=first,
+                classifier=classifier,
+            )
+        if not ours:
+            raise WorkerLost(f"analysis {self._job.id} was taken over or deleted")
 
 
 def _find(session: Any, analysis_id: str) -> Analysis | None:

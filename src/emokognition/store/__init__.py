@@ -17,6 +17,7 @@ from emokognition.store.analyses import (
     utcnow,
 )
 from emokognition.store.db import Database, make_engine
+from emokognition.store.frames import FramePage, append_frames, frame_page
 from emokognition.store.job_state import (
     attach_media,
     claim_analysis,
@@ -61,6 +62,7 @@ __all__ = [
     "Bucket",
     "Database",
     "Difference",
+    "FramePage",
     "JobError",
     "MediaStore",
     "Monitoring",
@@ -69,6 +71,7 @@ __all__ = [
     "RollupCheck",
     "SourcePost",
     "Stats",
+    "append_frames",
     "attach_media",
     "check_rollups",
     "claim_analysis",
@@ -82,6 +85,7 @@ __all__ = [
     "find_post_media",
     "find_source_post",
     "finish_analysis",
+    "frame_page",
     "get_analysis",
     "get_cursor",
     "get_stats",

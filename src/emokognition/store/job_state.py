@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from emokognition.emotions import EMOTIONS
 from emokognition.errors import WorkerLost
 from emokognition.store.analyses import get_analysis, utcnow
+from emokognition.store.frames import FrameFaces, clear_frames, face_rows
 from emokognition.store.models import AnalysisRow, FaceRow, PersonRow
 from emokognition.store.people import person_rows
 from emokognition.store.records import Analysis, JobError
@@ -67,7 +67,10 @@ def claim_analysis(
     )
     if _rowcount(claimed) != 1:
         return None
-    return get_analysis(session=session, analysis_id=analysis_id)
+    job = get_analysis(session=session, analysis_id=analysis_id)
+    if job.attempts > 1:  # what a lost attempt wrote of a video's frames goes
+        clear_frames(session=session, analysis_id=analysis_id)
+    return job
 
 
 def renew_lease(
@@ -98,6 +101,9 @@ def finish_analysis(
     """Record a result, its faces (one row per face per frame), the people the statistics
     count (`store.people`) and their rollups (`store.rollups`) in one transaction.
 
+    A video result without `frames` is one whose frames and faces this attempt wrote in
+    chunks (`append_frames`): its people are its tracks and its untracked face rows.
+
     Returns:
         False, recording nothing, when the job is no longer this attempt's (deleted, or taken
         over after a lost lease).
@@ -105,26 +111,33 @@ def finish_analysis(
     row = session.get(AnalysisRow, analysis_id, with_for_update=True)
     if row is None or row.status != "running" or row.attempts != attempt:
         return False
-    faces = list(_face_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at))
+    chunked = "frames" not in result and result.get("media", {}).get("kind") == "video"
+    faces = [] if chunked else list(_face_rows(result, analysis_id, row.source, row.created_at))
     done = _update_attempt(
         session,
         analysis_id,
         attempt,
         status="done",
         result=result,
-        faces=len(faces),
+        faces=int(result["summary"]["faces"]) if chunked else len(faces),
         kind=result.get("media", {}).get("kind", row.kind),
         finished_at=now or utcnow(),
         lease_until=None,
         error_code=None,
         error_message=None,
     )
-    if done and faces:
+    if not done:
+        return False
+    if faces:
         session.execute(insert(FaceRow), faces)
-        people = person_rows(result, analysis_id=analysis_id, source=row.source, at=row.created_at)
+    untracked = _untracked_faces(session, analysis_id) if chunked else ()
+    people = person_rows(
+        result, analysis_id=analysis_id, source=row.source, at=row.created_at, untracked=untracked
+    )
+    if people:
         session.execute(insert(PersonRow), people)
         count_people(session=session, people=people)
-    return done
+    return True
 
 
 def fail_analysis(
@@ -220,35 +233,26 @@ def _rowcount(result: Any) -> int:
 
 
 def _face_rows(
-    result: dict[str, Any], *, analysis_id: str, source: str, at: datetime
+    result: dict[str, Any], analysis_id: str, source: str, at: datetime
 ) -> Iterable[dict[str, Any]]:
     """Flatten the result contract: image faces, or every face of every analysed video frame."""
+    frames: Iterable[FrameFaces]
     if "frames" in result:
-        frames = [
+        frames = (
             (frame.get("index"), frame.get("t"), frame.get("faces", []))
             for frame in result["frames"]
-        ]
+        )
     else:
         frames = [(None, None, result.get("faces", []))]
     classifier = str(result["model"]["classifier"])
-    for frame_index, t, faces in frames:
-        for position, face in enumerate(faces):
-            x, y, w, h = (int(v) for v in face["box"])
-            yield {
-                "analysis_id": analysis_id,
-                "source": source,
-                "created_at": at,
-                "position": position,
-                "frame_index": frame_index,
-                "t": t,
-                "track": face.get("track"),
-                "x": x,
-                "y": y,
-                "w": w,
-                "h": h,
-                "score": float(face["score"]),
-                "main": face["main"],
-                "alternative": face["alternative"],
-                "classifier": classifier,
-                **{name: float(face["emotions"][name]) for name in EMOTIONS},
-            }
+    return face_rows(frames, analysis_id=analysis_id, source=source, at=at, classifier=classifier)
+
+
+def _untracked_faces(session: Session, analysis_id: str) -> list[tuple[str, str]]:
+    """(main, alternative) of the face rows of an analysis that belong to no track."""
+    rows = session.execute(
+        select(FaceRow.main, FaceRow.alternative)
+        .where(FaceRow.analysis_id == analysis_id, FaceRow.track.is_(None))
+        .order_by(FaceRow.frame_index, FaceRow.position)
+    )
+    return [(main, alternative) for main, alternative in rows]

@@ -92,7 +92,7 @@ class FaceRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     analysis_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE")
     )
     # Copied from the analysis so that statistics filter one indexed table.
     source: Mapped[str] = mapped_column(String(64))
@@ -129,7 +129,25 @@ class FaceRow(Base):
             "classifier",
         ),
         Index("ix_faces_created_at", "created_at", "main", "alternative", "classifier"),
+        # An analysis's faces, and a page of a video's frames, in order.
+        Index("ix_faces_analysis_id_frame_index", "analysis_id", "frame_index", "position"),
     )
+
+
+class FrameRow(Base):
+    """One analysed frame of a video whose frames are stored as rows (written in chunks while
+    it is analysed), numbered from 0 by `position`; its faces are the face rows of its
+    `frame_index`. Older results keep their frames inside the analysis's result."""
+
+    __tablename__ = "frames"
+
+    analysis_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frame_index: Mapped[int] = mapped_column(Integer)
+    t: Mapped[float] = mapped_column(Float)
+    faces: Mapped[int] = mapped_column(Integer)
 
 
 class PersonRow(Base):

@@ -1,5 +1,7 @@
 """Statistics rollups: people by main and by alternative emotion, and analyses created, per
-hour and per day, source and classifier; counted here from the rows recorded before.
+hour and per day, source and classifier; counted here from the rows recorded before. A video's
+analysed frames as rows (its faces are face rows, found by analysis and frame index), so that
+its result is written in chunks and served in pages; older results keep their frames inline.
 
 Revision ID: 0005
 Revises: 0004
@@ -38,9 +40,31 @@ def upgrade() -> None:
         ),
     )
     _backfill()
+    op.create_table(
+        "frames",
+        sa.Column("analysis_id", sa.String(32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("frame_index", sa.Integer(), nullable=False),
+        sa.Column("t", sa.Float(), nullable=False),
+        sa.Column("faces", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["analysis_id"],
+            ["analyses.id"],
+            name=op.f("fk_frames_analysis_id_analyses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("analysis_id", "position", name=op.f("pk_frames")),
+    )
+    op.create_index(
+        "ix_faces_analysis_id_frame_index", "faces", ["analysis_id", "frame_index", "position"]
+    )
+    op.drop_index("ix_faces_analysis_id", table_name="faces")
 
 
 def downgrade() -> None:
+    op.create_index("ix_faces_analysis_id", "faces", ["analysis_id"])
+    op.drop_index("ix_faces_analysis_id_frame_index", table_name="faces")
+    op.drop_table("frames")
     op.drop_table("rollups")
 
 
