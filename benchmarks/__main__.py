@@ -12,6 +12,7 @@ MODULES = (
     "benchmarks.decode_memory",
     "benchmarks.video",
     "benchmarks.service",
+    "benchmarks.stats_scale",
     "benchmarks.bot",
 )
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store.models import AnalysisRow, FaceRow, FrameRow
+from emokognition.store.models import AnalysisRow, FaceRow, FrameRow, table
 
 FrameFaces = tuple[int | None, float | None, Sequence[dict[str, Any]]]
 """(frame index, t, faces of the contract) of one frame; (None, None, faces) for an image."""
@@ -63,7 +63,7 @@ def append_frames(
         return False
     source, at = fenced
     session.execute(
-        insert(FrameRow),
+        insert(table(FrameRow)),
         [
             {
                 "analysis_id": analysis_id,
@@ -85,7 +85,7 @@ def append_frames(
         )
     )
     if faces:
-        session.execute(insert(FaceRow), faces)
+        session.execute(insert(table(FaceRow)), faces)
     return True
 
 

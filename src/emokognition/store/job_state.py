@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from emokognition.errors import WorkerLost
 from emokognition.store.analyses import get_analysis, utcnow
 from emokognition.store.frames import FrameFaces, clear_frames, face_rows
-from emokognition.store.models import AnalysisRow, FaceRow, PersonRow
+from emokognition.store.models import AnalysisRow, FaceRow, PersonRow, table
 from emokognition.store.people import person_rows
 from emokognition.store.records import Analysis, JobError
 from emokognition.store.rollups import count_people
@@ -128,14 +128,15 @@ def finish_analysis(
     )
     if not done:
         return False
+    # Core inserts of the tables: many rows in one executemany, without the ORM's bulk path.
     if faces:
-        session.execute(insert(FaceRow), faces)
+        session.execute(insert(table(FaceRow)), faces)
     untracked = _untracked_faces(session, analysis_id) if chunked else ()
     people = person_rows(
         result, analysis_id=analysis_id, source=row.source, at=row.created_at, untracked=untracked
     )
     if people:
-        session.execute(insert(PersonRow), people)
+        session.execute(insert(table(PersonRow)), people)
         count_people(session=session, people=people)
     return True
 

@@ -4,7 +4,7 @@ a video, the people the statistics count and their rollups, source posts, cursor
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -55,6 +56,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's table, for Core statements: an insert of many rows in one executemany,
+    without the ORM's bulk machinery (a third of a face insert's time)."""
+    return cast(Table, model.__table__)
 
 
 class AnalysisRow(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from emokognition.store.models import AnalysisRow, PersonRow, RollupRow
+from emokognition.store.models import AnalysisRow, PersonRow, RollupRow, table
 
 Period = Literal["hour", "day"]
 PERIODS: tuple[Period, ...] = ("hour", "day")
@@ -31,8 +31,6 @@ Key = tuple[str, datetime, str, str, str, str]
 """(period, start, source, classifier, axis, emotion): a rollup's primary key."""
 
 _KEY_COLUMNS = ("period", "start", "source", "classifier", "axis", "emotion")
-# Rows per statement: well under SQLite's 32,766 bound parameters.
-_CHUNK = 500
 # SQLite keeps naive UTC datetimes as text: truncating is formatting.
 _SQLITE_FORMATS: dict[Period, str] = {
     "hour": "%Y-%m-%d %H:00:00.000000",
@@ -89,24 +87,26 @@ def add_counts(*, session: Session, counts: Mapping[Key, int]) -> None:
     """Add `counts` to the rollups, creating the rows that are missing.
 
     Keys go in one order (analyses first, then sorted), so that concurrent transactions on
-    PostgreSQL lock the rows they share in the same order and never deadlock.
+    PostgreSQL lock the rows they share in the same order and never deadlock. One statement,
+    compiled once, executed for many rows.
     """
     keys = sorted((key for key, n in counts.items() if n), key=lambda k: (k[4] != "analyses", k))
+    if not keys:
+        return
     rows = [{**dict(zip(_KEY_COLUMNS, key, strict=True)), "tally": counts[key]} for key in keys]
-    for start in range(0, len(rows), _CHUNK):
-        insert = _insert(session).values(rows[start : start + _CHUNK])
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=list(_KEY_COLUMNS),
-                set_={"tally": RollupRow.tally + insert.excluded.tally},
-            )
-        )
+    insert = _insert(session)
+    upsert = insert.on_conflict_do_update(
+        index_elements=list(_KEY_COLUMNS),
+        set_={"tally": table(RollupRow).c.tally + insert.excluded.tally},
+    )
+    session.execute(upsert, rows)
 
 
 def _insert(session: Session) -> Any:
+    # The table, not the mapped class: a Core statement, without the ORM's bulk machinery.
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(RollupRow)
-    return sqlite.insert(RollupRow)
+        return postgresql.insert(table(RollupRow))
+    return sqlite.insert(table(RollupRow))
 
 
 @dataclass(frozen=True, slots=True)
