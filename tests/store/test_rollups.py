@@ -35,6 +35,7 @@ from emokognition.store.ranges import Piece, split_range
 from tests.store.factories import face, image_result, recorded, track, video_result
 
 T0 = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+MARCH, APRIL = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def at(hours: float) -> datetime:
@@ -44,7 +45,7 @@ def at(hours: float) -> datetime:
 @pytest.mark.parametrize(
     ("since", "until", "pieces"),
     [
-        (None, None, [Piece("day", None, None)]),
+        (None, None, [Piece("month", None, None)]),
         (at(0.25), at(0.75), [Piece("rows", at(0.25), at(0.75))]),
         (at(0.5), at(1.25), [Piece("rows", at(0.5), at(1)), Piece("rows", at(1), at(1.25))]),
         (at(0.5), at(0.5), []),
@@ -69,16 +70,29 @@ def at(hours: float) -> datetime:
                 Piece("hour", at(38), at(40)),
             ],
         ),
-        (at(14), None, [Piece("day", at(14), None)]),
-        (None, at(14.5), [Piece("day", None, at(14)), Piece("rows", at(14), at(14.5))]),
+        (at(14), None, [Piece("day", at(14), APRIL), Piece("month", APRIL, None)]),
+        (
+            None,
+            at(14.5),
+            [
+                Piece("month", None, MARCH),
+                Piece("day", MARCH, at(14)),
+                Piece("rows", at(14), at(14.5)),
+            ],
+        ),
         (
             datetime(9999, 12, 31, 23, 30, tzinfo=UTC),
             None,
             [Piece("rows", datetime(9999, 12, 31, 23, 30, tzinfo=UTC), None)],
         ),
+        (
+            datetime(9999, 12, 15, tzinfo=UTC),
+            None,
+            [Piece("day", datetime(9999, 12, 15, tzinfo=UTC), None)],
+        ),
     ],
 )
-def test_a_range_is_split_into_rows_hours_and_days(
+def test_a_range_is_split_into_rows_hours_days_and_months(
     since: datetime | None, until: datetime | None, pieces: list[Piece]
 ) -> None:
     assert list(split_range(since, until)) == pieces
@@ -86,7 +100,17 @@ def test_a_range_is_split_into_rows_hours_and_days(
 
 def _seed(database: Database) -> None:
     """Analyses across hours and days, sources and classifiers; one deleted, one failed."""
-    moments = [at(-30.2), at(-0.75), at(-0.1), at(0.2), at(0.5), at(0.99), at(1.4), at(25.0)]
+    moments = [
+        at(-24 * 40.3),
+        at(-30.2),
+        at(-0.75),
+        at(-0.1),
+        at(0.2),
+        at(0.5),
+        at(0.99),
+        at(1.4),
+        at(25.0),
+    ]
     for n, moment in enumerate(moments):
         mains = [EMOTIONS[(n + k) % 7] for k in range(n % 3 + 1)]
         faces = [face(main, EMOTIONS[(EMOTIONS.index(main) + 1) % 7]) for main in mains]
@@ -117,6 +141,8 @@ RANGES = [
     (at(-0.8), at(0.3)),
     (at(-31), at(26)),
     (at(-30.2), at(25.0)),
+    (at(-24 * 50), at(24 * 30)),
+    (at(-24 * 40.5), at(0.3)),
     (at(0), at(24)),
     (None, at(0.55)),
     (at(0.55), None),
@@ -293,11 +319,11 @@ def test_the_check_command_exits_1_on_a_difference(database: Database) -> None:
     clean = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert (clean.returncode, clean.stdout) == (
         0,
-        "the statistics rollups match the rows (6 counts)\n",
+        "the statistics rollups match the rows (9 counts)\n",
     )
     with database.session() as session:
         session.execute(delete(RollupRow).where(RollupRow.axis == "analyses"))
     broken = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert broken.returncode == 1
-    assert broken.stdout.splitlines()[-1] == "2 of 6 statistics counts differ from the rows"
+    assert broken.stdout.splitlines()[-1] == "3 of 9 statistics counts differ from the rows"
     assert "day 2026-03-09T00:00:00+00:00 upload analyses: 1 in the rows, 0" in broken.stdout

@@ -195,7 +195,7 @@ class RollupRow(Base):
     """A count the statistics read instead of scanning rows, kept in the transaction that
     changes the rows it counts (`store.rollups`).
 
-    Per `period` ("hour" or "day", UTC) starting at `start`, per source and classifier: the
+    Per `period` ("hour", "day" or "month", UTC) starting at `start`, per source and classifier: the
     people by `axis` "main" or "alternative" and `emotion`; and the analyses created
     (`axis` "analyses", `classifier` and `emotion` empty). A count that drops to 0 stays.
     """

@@ -67,19 +67,19 @@ def count_analyses(
 
 
 def list_sources(*, session: Session) -> tuple[str, ...]:
-    """Every source that has an analysis, sorted (from the day rollups)."""
+    """Every source that has an analysis, sorted (from the month rollups)."""
     return _distinct(session, RollupRow.source, "analyses")
 
 
 def list_classifiers(*, session: Session) -> tuple[str, ...]:
-    """Every classifier that has recorded a face, sorted (from the day rollups)."""
+    """Every classifier that has recorded a face, sorted (from the month rollups)."""
     return _distinct(session, RollupRow.classifier, "main")
 
 
 def _distinct(session: Session, column: InstrumentedAttribute[str], axis: str) -> tuple[str, ...]:
     query = (
         select(column)
-        .where(RollupRow.period == "day", RollupRow.axis == axis, RollupRow.tally > 0)
+        .where(RollupRow.period == "month", RollupRow.axis == axis, RollupRow.tally > 0)
         .distinct()
         .order_by(column)
     )
@@ -96,9 +96,9 @@ def face_time_span(
 ) -> tuple[datetime, datetime] | None:
     """When the first and the last matching face were recorded; None without faces."""
     where = people_filters(Piece("rows", since, until), source, classifier)
-    first, last = session.execute(
-        select(func.min(PersonRow.created_at), func.max(PersonRow.created_at)).where(*where)
-    ).one()
+    # Two queries: SQLite reads one end of an index for a lone MIN or MAX, not for both.
+    first = session.scalar(select(func.min(PersonRow.created_at)).where(*where))
+    last = session.scalar(select(func.max(PersonRow.created_at)).where(*where))
     if first is None or last is None:
         return None
     return _aware(first), _aware(last)
@@ -122,7 +122,7 @@ def mood_over_time(
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}, got {bucket!r}")
     points: dict[datetime, dict[str, int]] = {}
-    for piece in split_range(since, until, finest=bucket):
+    for piece in split_range(since, until, coarsest=bucket):
         for moment, emotion, n in _mood_counts(session, piece, source, classifier):
             counts = points.setdefault(floor(moment, bucket), dict.fromkeys(EMOTIONS, 0))
             if emotion in counts:

@@ -1,9 +1,9 @@
 """Rollups: the counts that the statistics read, kept in the transaction that writes the rows
 they count, so that a count and its rows never disagree (`check_rollups` proves it).
 
-Per hour and per day (UTC) of an analysis's creation, source and classifier: its people by
+Per hour, day and month (UTC) of an analysis's creation, source and classifier: its people by
 main and by alternative emotion (added when it finishes, taken back when it is deleted), and
-per hour and day and source the analyses created (any status). Every change is one
+per hour, day, month and source the analyses created (any status). Every change is one
 `INSERT ... ON CONFLICT DO UPDATE` adding to the counts, on SQLite and PostgreSQL alike.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -22,10 +22,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.store.models import AnalysisRow, PersonRow, RollupRow, table
 
-Period = Literal["hour", "day"]
-PERIODS: tuple[Period, ...] = ("hour", "day")
-STEPS: dict[Period, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-AXES = ("main", "alternative", "analyses")
+Period = Literal["hour", "day", "month"]
+PERIODS: tuple[Period, ...] = ("hour", "day", "month")
+"""Finest first: a range reads the coarsest rollups that fit it (`store.ranges`)."""
 
 Key = tuple[str, datetime, str, str, str, str]
 """(period, start, source, classifier, axis, emotion): a rollup's primary key."""
@@ -35,13 +34,34 @@ _KEY_COLUMNS = ("period", "start", "source", "classifier", "axis", "emotion")
 _SQLITE_FORMATS: dict[Period, str] = {
     "hour": "%Y-%m-%d %H:00:00.000000",
     "day": "%Y-%m-%d 00:00:00.000000",
+    "month": "%Y-%m-01 00:00:00.000000",
 }
 
 
 def floor(moment: datetime, period: Period) -> datetime:
-    """The start of the hour or day that `moment` is in."""
+    """The start of the hour, day or month that `moment` is in."""
     moment = moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0) if period == "day" else moment
+    if period == "hour":
+        return moment
+    moment = moment.replace(hour=0)
+    return moment if period == "day" else moment.replace(day=1)
+
+
+def following(start: datetime, period: Period) -> datetime:
+    """The start of the period after the one starting at `start`.
+
+    Raises:
+        OverflowError: Past what a datetime holds.
+    """
+    if period == "hour":
+        return start + timedelta(hours=1)
+    if period == "day":
+        return start + timedelta(days=1)
+    if start.month == 12:
+        if start.year == MAXYEAR:
+            raise OverflowError(f"no month after {start.isoformat()}")
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
 
 
 def count_analysis(*, session: Session, source: str, at: datetime) -> None:
@@ -155,7 +175,8 @@ def check_rollups(*, session: Session) -> RollupCheck:
 
 
 def recount(*, session: Session) -> Counter[Key]:
-    """Every rollup as the rows give it (grouped in SQL by hour; days summed from hours)."""
+    """Every rollup as the rows give it (grouped in SQL by hour; days and months summed from
+    hours)."""
     counts: Counter[Key] = Counter()
     hour = _truncate(session, PersonRow.created_at)
     for axis, column in (("main", PersonRow.main), ("alternative", PersonRow.alternative)):
@@ -175,8 +196,8 @@ def _add_hour(
     counts: Counter[Key], start: datetime, rest: tuple[str, str, str, str], n: int
 ) -> None:
     source, classifier, axis, emotion = rest
-    counts[("hour", start, source, classifier, axis, emotion)] += n
-    counts[("day", floor(start, "day"), source, classifier, axis, emotion)] += n
+    for period in PERIODS:
+        counts[(period, floor(start, period), source, classifier, axis, emotion)] += n
 
 
 def _truncate(session: Session, column: Any) -> ColumnElement[Any]:

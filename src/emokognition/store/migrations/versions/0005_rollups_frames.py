@@ -1,5 +1,5 @@
 """Statistics rollups: people by main and by alternative emotion, and analyses created, per
-hour and per day, source and classifier; counted here from the rows recorded before. A video's
+hour, day and month, source and classifier; counted here from the rows recorded before. A video's
 analysed frames as rows (its faces are face rows, found by analysis and frame index), so that
 its result is written in chunks and served in pages; older results keep their frames inline.
 
@@ -22,7 +22,11 @@ depends_on: str | Sequence[str] | None = None
 
 _COLUMNS = "period, start, source, classifier, axis, emotion, tally"
 # SQLAlchemy keeps SQLite datetimes as this text; a truncated moment must read the same.
-_SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00.000000", "day": "%Y-%m-%d 00:00:00.000000"}
+_SQLITE_FORMATS = {
+    "hour": "%Y-%m-%d %H:00:00.000000",
+    "day": "%Y-%m-%d 00:00:00.000000",
+    "month": "%Y-%m-01 00:00:00.000000",
+}
 
 
 def upgrade() -> None:
@@ -70,7 +74,7 @@ def downgrade() -> None:
 
 def _backfill() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for period in ("hour", "day"):
+    for period in ("hour", "day", "month"):
         people = _truncate("people.created_at", period, sqlite=sqlite)
         for axis in ("main", "alternative"):
             op.execute(
