@@ -13,6 +13,7 @@ MODULES = (
     "benchmarks.video",
     "benchmarks.service",
     "benchmarks.stats_scale",
+    "benchmarks.long_video",
     "benchmarks.bot",
 )
 

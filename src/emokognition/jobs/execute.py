@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -75,7 +75,7 @@ def run_analysis(analysis_id: str, context: JobContext) -> Outcome:
     if job is None:
         return _not_ours(analysis_id, current)
     started = time.perf_counter()
-    with _LeaseKeeper(context, job):
+    with _LEASES.holding(context, job):
         result, error, kind = _execute(job, context)
     with context.database.session() as session:
         if error is None and result is not None:
@@ -215,42 +215,64 @@ def _main_counts(result: dict[str, Any]) -> dict[str, int]:
     return {str(emotion): int(n) for emotion, n in summary.get("main", {}).items()}
 
 
-class _LeaseKeeper:
-    """Renews a running job's lease every third of its length, in a background thread."""
+class _LeaseRenewer:
+    """Renews the leases of the jobs running in this process, each every third of its lease,
+    from one thread started on first use: a thread started and joined per job cost a photo
+    job as much as recording its result (`make bench`)."""
 
-    def __init__(self, context: JobContext, job: Analysis) -> None:
-        self._context = context
-        self._job = job
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease-{job.id[:8]}", daemon=True)
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: dict[tuple[str, int], tuple[float, JobContext, Analysis]] = {}
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> _LeaseKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
+    @contextmanager
+    def holding(self, context: JobContext, job: Analysis) -> Iterator[None]:
+        key = (job.id, job.attempts)
+        with self._wake:
+            self._due[key] = (time.monotonic() + context.settings.job_lease / 3, context, job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        try:
+            yield
+        finally:
+            with self._wake:
+                self._due.pop(key, None)
 
     def _run(self) -> None:
-        lease = self._context.settings.job_lease
-        while not self._stop.wait(lease / 3):
-            try:
-                with self._context.database.session() as session:
-                    mine = renew_lease(
-                        session=session,
-                        analysis_id=self._job.id,
-                        attempt=self._job.attempts,
-                        lease=lease,
-                    )
-            except (EmokognitionError, SQLAlchemyError) as exc:
-                logger.warning("analysis %s: cannot renew lease: %s", self._job.id, exc)
-                continue
-            if not mine:
-                logger.info("analysis %s: no longer ours; stop renewing", self._job.id)
-                return
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                soonest = min((due for due, _, _ in self._due.values()), default=now + 60)
+                if soonest > now:
+                    self._wake.wait(soonest - now)
+                    continue
+                ready = [(key, c, j) for key, (due, c, j) in self._due.items() if due <= now]
+                for key, context, job in ready:
+                    self._due[key] = (now + context.settings.job_lease / 3, context, job)
+            for key, context, job in ready:
+                if not _renew(context, job):
+                    with self._wake:
+                        self._due.pop(key, None)
+
+
+def _renew(context: JobContext, job: Analysis) -> bool:
+    """Renew one job's lease; False when it is no longer this attempt's."""
+    try:
+        with context.database.session() as session:
+            mine = renew_lease(
+                session=session,
+                analysis_id=job.id,
+                attempt=job.attempts,
+                lease=context.settings.job_lease,
+            )
+    except (EmokognitionError, SQLAlchemyError) as exc:
+        logger.warning("analysis %s: cannot renew lease: %s", job.id, exc)
+        return True  # try again at the next turn
+    if not mine:
+        logger.info("analysis %s: no longer ours; stop renewing", job.id)
+    return mine
+
+
+_LEASES = _LeaseRenewer()
