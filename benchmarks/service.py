@@ -116,13 +116,14 @@ def _server(settings: Settings, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def _postgres_database() -> Iterator[str]:
+def _postgres_database(url: str = POSTGRES_ADMIN) -> Iterator[str]:
+    """A fresh database on the server of the superuser `url`, dropped afterwards."""
     name = f"emokognition_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -27,11 +27,9 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from tests.services import server_url, start_postgres
 
-from benchmarks.service import _server
+from benchmarks.service import _postgres_database, _server
 from emokognition.config import Settings
 from emokognition.emotions import EMOTIONS
 from emokognition.store import (
@@ -152,20 +150,6 @@ def _seeded(url: str, size: int, per_analysis: int, rng: random.Random) -> float
 
 
 @contextmanager
-def _postgres(admin: str) -> Iterator[str]:
-    name = f"emokognition_scale_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-
-@contextmanager
 def _postgres_admin(folder: Path) -> Iterator[str]:
     yield from server_url("EMOKOGNITION_TEST_POSTGRES", start_postgres, folder / "postgres")
 
@@ -187,7 +171,7 @@ def main() -> None:
             seeding.add_column(column, justify="right")
         with _postgres_admin(folder) as admin:
             for size in (args.small, args.faces):
-                with _postgres(admin) as postgres:
+                with _postgres_database(admin) as postgres:
                     sqlite = f"sqlite:///{folder / f'stats-{size}.sqlite3'}"
                     for name, url in (("SQLite", sqlite), ("PostgreSQL", postgres)):
                         seconds = _seeded(url, size, args.per_analysis, rng)

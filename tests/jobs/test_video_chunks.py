@@ -81,30 +81,15 @@ def test_a_job_taken_over_mid_video_counts_once(context: JobContext) -> None:
         lost = claim_analysis(session=session, analysis_id=analysis_id, lease=60, max_attempts=3)
         assert lost is not None
     partial = [{"index": i, "t": i / 30, "faces": [face("sad", "angry", track=1)]} for i in (0, 1)]
-    with context.database.session() as session:  # the first worker got this far, then died
-        assert append_frames(
-            session=session,
-            analysis_id=analysis_id,
-            attempt=lost.attempts,
-            frames=partial,
-            first=0,
-            classifier="mini-xception-fer2013",
-        )
+    assert _append(context, analysis_id, lost.attempts, partial)  # then the worker died
+    with context.database.session() as session:
         session.execute(
             update(AnalysisRow)
             .where(AnalysisRow.id == analysis_id)
             .values(lease_until=utcnow() - timedelta(seconds=1))
         )
     assert run_analysis(analysis_id, context).status == "done"
-    with context.database.session() as session:  # the dead worker's chunk comes in too late
-        assert not append_frames(
-            session=session,
-            analysis_id=analysis_id,
-            attempt=lost.attempts,
-            frames=partial,
-            first=0,
-            classifier="mini-xception-fer2013",
-        )
+    assert not _append(context, analysis_id, lost.attempts, partial)  # back, too late
     result, frames, faces = _stored(context, analysis_id)
     assert faces == result["summary"]["faces"] == sum(len(f["faces"]) for f in frames)
     with context.database.session() as session:
@@ -115,3 +100,17 @@ def test_a_job_taken_over_mid_video_counts_once(context: JobContext) -> None:
         assert sorted(positions) == list(range(len(frames)))
         assert people == get_stats(session=session).faces == len(result["tracks"])
         assert check_rollups(session=session).differences == ()
+
+
+def _append(
+    context: JobContext, analysis_id: str, attempt: int, frames: list[dict[str, Any]]
+) -> bool:
+    with context.database.session() as session:
+        return append_frames(
+            session=session,
+            analysis_id=analysis_id,
+            attempt=attempt,
+            frames=frames,
+            first=0,
+            classifier="mini-xception-fer2013",
+        )
