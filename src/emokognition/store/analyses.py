@@ -79,19 +79,26 @@ def list_analyses(
     status: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    count: bool = True,
 ) -> Page:
     """Analyses newest first, without their results (`result` is None).
 
     Args:
         since: Only analyses created at or after this (aware) time.
         until: Only analyses created before this (aware) time.
+        count: Count every matching analysis for `total` (a scan that grows with them);
+            False: `total` is -1.
     """
     where = _filters(source=source, status=status)
     if since is not None:
         where.append(AnalysisRow.created_at >= since)
     if until is not None:
         where.append(AnalysisRow.created_at < until)
-    total = session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+        if count
+        else -1
+    )
     columns = [c for c in AnalysisRow.__table__.c if c.name != "result"]
     rows = session.execute(
         select(*columns)
