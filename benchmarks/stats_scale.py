@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import text
 from tests.services import server_url, start_postgres
 
 from benchmarks.service import _postgres_database, _server
@@ -145,6 +146,9 @@ def _seeded(url: str, size: int, per_analysis: int, rng: random.Random) -> float
     database = Database(url)
     upgrade(database)
     seconds = seed(database, size, per_analysis, rng)
+    with database.engine.connect() as connection:  # the planner's statistics, as a server
+        connection.execute(text("ANALYZE"))  # that has run a while has them (autovacuum)
+        connection.commit()
     database.dispose()
     return seconds
 
