@@ -14,6 +14,8 @@ MODULES = (
     "benchmarks.video",
     "benchmarks.service",
     "benchmarks.streams",
+    "benchmarks.stats_scale",
+    "benchmarks.long_video",
     "benchmarks.bot",
 )
 

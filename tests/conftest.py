@@ -30,7 +30,7 @@ from tests.services import server_url, start_postgres, start_rabbitmq, start_red
 from tests.shared import PHOTOS, SAMPLE_PHOTO, VIDEOS
 
 GROUP_PHOTO = PHOTOS / "2007_007763.jpg"  # 500x375, 7 labelled faces
-_TABLES = ("faces", "source_posts", "cursors", "analyses", "media", "workers")
+_TABLES = ("rollups", "frames", "faces", "source_posts", "cursors", "analyses", "media", "workers")
 
 
 # --- servers: the ones named in the environment, else throwaway ones (tests/services.py) -------

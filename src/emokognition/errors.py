@@ -224,6 +224,7 @@ class Interrupted(Unavailable):
 
 
 class WorkerLost(EmokognitionError):
-    """The worker running a job died (killed, crashed) more often than the retry limit."""
+    """The worker running a job died (killed, crashed) more often than the retry limit; or,
+    inside a job, another worker took it over (this one's work is dropped)."""
 
     code = "worker_lost"

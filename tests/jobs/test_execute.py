@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from emokognition.emotions import EMOTIONS
 from emokognition.jobs import JobContext, run_analysis
 from emokognition.store import claim_analysis, create_analysis, get_analysis, upgrade
 from emokognition.store.models import FaceRow
-from tests.conftest import MediaServer, SettingsFactory
+from tests.conftest import MediaServer, SettingsFactory, wait_until
 
 
 @pytest.fixture
@@ -129,3 +131,25 @@ def test_a_finished_job_is_skipped_and_a_held_one_is_busy(
     outcome = run_analysis(held, context)
     assert outcome.status == "busy" and 25 < outcome.retry_in < 31
     assert run_analysis("f" * 32, context).status == "skipped"
+
+
+def test_a_job_longer_than_its_lease_keeps_it(
+    make_settings: SettingsFactory, media_server: MediaServer
+) -> None:
+    """The lease is renewed while the job runs: another worker finds it busy, not lost."""
+    context = JobContext.create(make_settings(allow_private_urls=True, job_lease=1.0))
+    upgrade(context.database)
+    analysis_id = _url(context, media_server.url("/stall/lease.jpg"))
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(run_analysis, analysis_id, context)
+            wait_until(
+                lambda: media_server.stalled["/stall/lease.jpg"] == 1, timeout=10, what="job"
+            )
+            time.sleep(2.5)  # two and a half leases
+            assert run_analysis(analysis_id, context).status == "busy"
+            media_server.release()
+            assert running.result(timeout=30).status == "done"
+    finally:
+        media_server.release()
+        context.database.dispose()

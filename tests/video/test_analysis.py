@@ -14,7 +14,8 @@ import emokognition
 from emokognition.config import Settings
 from emokognition.emotions import EMOTIONS
 from emokognition.errors import MediaError, MediaTooLarge, RequestError
-from emokognition.video import Sampling, VideoOptions, analyze_video, iter_video
+from emokognition.video import Sampling, VideoAnalysis, VideoOptions, analyze_video, iter_video
+from emokognition.video.audience import audience_bucket
 from emokognition.vision.analyzer import Analyzer
 from tests.video.media import HAMILTON, WOMAN, damage_packets, read_frames, write_video
 
@@ -167,3 +168,23 @@ def test_a_new_shot_starts_new_tracks(analyzer: Analyzer, media_dir: Path) -> No
     before = {face.track for frame in result.frames[:12] for face in frame.faces}
     after = {face.track for frame in result.frames[12:] for face in frame.faces}
     assert before == {1} and after and not before & after
+
+
+def test_without_kept_frames_the_head_is_the_result_but_its_frames(analyzer: Analyzer) -> None:
+    """A service job keeps no frame: what it gets besides them is what `to_dict()` has."""
+    whole = analyze_video(HAMILTON, analyzer=analyzer).to_dict()
+    with VideoAnalysis(HAMILTON, analyzer=analyzer, keep_frames=False) as analysis:
+        frames = [frame.to_dict() for frame in analysis]
+        head = analysis.head()
+        with pytest.raises(ValueError, match="keep_frames"):
+            analysis.result()
+    assert frames == whole.pop("frames")
+    assert head == whole and head["summary"]["tracks"] > 1
+    assert analysis.analysed == len(frames)
+
+
+def test_a_chosen_bucket_gives_at_most_720_audience_spans(analyzer: Analyzer) -> None:
+    result = analyze_video(HAMILTON, VideoOptions(bucket=None), analyzer=analyzer)
+    assert result.bucket == 1.0  # a short clip keeps 1 s spans
+    assert audience_bucket(3600.0) == 5.0 and audience_bucket(720.0) == 1.0
+    assert audience_bucket(721.0) == 2.0 and audience_bucket(None) == 1.0

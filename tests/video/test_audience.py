@@ -6,7 +6,7 @@ import pytest
 
 from emokognition.emotions import EMOTIONS
 from emokognition.errors import RequestError
-from emokognition.video.audience import AudienceMood, audience_timeline
+from emokognition.video.audience import AudienceMood, AudienceTimeline, audience_timeline
 from emokognition.video.options import VideoOptions
 from emokognition.video.results import FrameResult
 from tests.video.factories import make_face, make_result, two_people
@@ -48,3 +48,19 @@ def test_bucket_size_is_an_option() -> None:
         audience_timeline((), float("nan"))
     with pytest.raises(ValueError, match="emotions"):
         AudienceMood(0, 1, 1, 0, 0, {"happy": 1.0}, None, None, None)
+
+
+def test_built_as_frames_come_it_equals_the_timeline_of_them_all() -> None:
+    frames = [
+        *two_people(10),
+        FrameResult(index=40, t=4.2, faces=(make_face(emotion="sad"),)),
+        FrameResult(index=41, t=4.3, faces=()),
+    ]
+    timeline = AudienceTimeline(0.5, duration=6.0)
+    assert timeline.moods() == ()
+    for frame in frames:
+        timeline.add(frame)
+    assert timeline.moods() == audience_timeline(frames, 0.5, duration=6.0)
+    assert len(timeline.moods()) == 12 and timeline.moods()[8].frames == 2
+    with pytest.raises(ValueError, match="time order"):
+        timeline.add(FrameResult(index=1, t=0.1, faces=()))

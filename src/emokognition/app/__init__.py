@@ -14,7 +14,7 @@ from emokognition.app.catalog import KINDS, PAGE_SIZE, Catalog, ListFilters
 from emokognition.app.exports import StatsQuery, StatsTable
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import COMPARE_MAX, Dashboard, Filters
-from emokognition.app.service import AnalysisService
+from emokognition.app.service import FIRST_FRAMES, MAX_FRAMES, AnalysisService
 from emokognition.app.streams import StreamService, StreamSubmission, display_url
 from emokognition.app.submission import PostKey, Submission
 from emokognition.config import Settings
@@ -31,6 +31,7 @@ from emokognition.store import (
     STATUSES,
     STREAM_STATUSES,
     Analysis,
+    FramePage,
     JobError,
     Monitoring,
     Page,
@@ -60,7 +61,9 @@ def create_local_service(settings: Settings) -> AnalysisService:
 
 __all__ = [
     "COMPARE_MAX",
+    "FIRST_FRAMES",
     "KINDS",
+    "MAX_FRAMES",
     "PAGE_SIZE",
     "STATUSES",
     "STREAM_STATUSES",
@@ -70,6 +73,7 @@ __all__ = [
     "Catalog",
     "Dashboard",
     "Filters",
+    "FramePage",
     "JobError",
     "JobMetrics",
     "JobRunner",

@@ -1,4 +1,5 @@
-"""The database's schema for the command line: migrate up or down, and say where it stands."""
+"""The database's schema for the command line: migrate up or down, say where it stands, and
+check the statistics rollups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from emokognition.config import Settings
-from emokognition.store import Database, head_revision, upgrade
+from emokognition.store import Database, RollupCheck, check_rollups, head_revision, upgrade
 from emokognition.store.migrate import current_revision, downgrade
 
 
@@ -40,6 +41,12 @@ def migrate_down(settings: Settings, revision: str) -> SchemaStatus:
 def schema_status(settings: Settings) -> SchemaStatus:
     with _database(settings) as database:
         return _status(database)
+
+
+def check_stats(settings: Settings) -> RollupCheck:
+    """Recount the statistics rollups from the rows they count, in one transaction."""
+    with _database(settings) as database, database.session() as session:
+        return check_rollups(session=session)
 
 
 @contextmanager

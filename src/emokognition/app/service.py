@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -30,12 +31,14 @@ from emokognition.media.download import check_url
 from emokognition.media.sniff import identify
 from emokognition.store import (
     Analysis,
+    FramePage,
     Monitoring,
     Page,
     SourcePost,
     Stats,
     create_analysis,
     delete_analysis,
+    frame_page,
     get_analysis,
     get_stats,
     list_analyses,
@@ -49,6 +52,11 @@ from emokognition.store import (
 )
 
 logger = logging.getLogger(__name__)
+
+FIRST_FRAMES = 100
+"""Frames of a video served with its analysis; `frames()` gives the others."""
+MAX_FRAMES = 1000
+"""The most frames in one page."""
 
 
 class AnalysisService:
@@ -203,6 +211,41 @@ class AnalysisService:
         """One analysis with its result. Raises `NotFound`."""
         with self.context.database.session() as session:
             return get_analysis(session=session, analysis_id=analysis_id)
+
+    def frames(
+        self, analysis: Analysis, *, offset: int = 0, limit: int = FIRST_FRAMES
+    ) -> FramePage:
+        """Frames `offset` to `offset + limit` of a done video analysis (the contract's frame
+        dicts), and how many it has; read from its rows, or from its result when it was
+        recorded with its frames inside.
+
+        Raises:
+            NotFound: The analysis is not a video, or not done.
+            RequestError: `offset` below 0, or `limit` not in 1..`MAX_FRAMES`.
+        """
+        result = analysis.result or {}
+        if analysis.status != "done" or result.get("media", {}).get("kind") != "video":
+            raise NotFound(f"analysis {analysis.id} has no frames: not a done video analysis")
+        if offset < 0 or not 1 <= limit <= MAX_FRAMES:
+            raise RequestError(f"frames: offset must be >= 0 and limit in 1..{MAX_FRAMES}")
+        with self.context.database.session() as session:
+            return frame_page(
+                session=session, analysis_id=analysis.id, result=result, offset=offset, limit=limit
+            )
+
+    def video_frames(self, analysis: Analysis) -> Iterator[dict[str, Any]]:
+        """Every frame of a done video analysis, read a page at a time.
+
+        Raises:
+            NotFound: The analysis is not a video, or not done.
+        """
+        offset = 0
+        while True:
+            page = self.frames(analysis, offset=offset, limit=MAX_FRAMES)
+            yield from page.items
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return
 
     def list(
         self,

@@ -1,4 +1,5 @@
-"""`emokognition db upgrade | downgrade | current`: the database's migrations."""
+"""`emokognition db upgrade | downgrade | current | check-stats`: the database's migrations,
+and a check of the statistics rollups against the rows they count."""
 
 from __future__ import annotations
 
@@ -32,4 +33,19 @@ def run_current(args: argparse.Namespace) -> int:
     from emokognition.app.schema import schema_status
 
     print(schema_status(get_settings()))
+    return 0
+
+
+def run_check_stats(args: argparse.Namespace) -> int:
+    """Recount the rollups from the rows; print each difference; 1 when there is any."""
+    require("emokognition db", "service")
+    from emokognition.app.schema import check_stats
+
+    check = check_stats(get_settings())
+    for difference in check.differences:
+        print(difference)
+    if check.differences:
+        print(f"{len(check.differences)} of {check.checked} statistics counts differ from the rows")
+        return 1
+    print(f"the statistics rollups match the rows ({check.checked} counts)")
     return 0

@@ -279,7 +279,9 @@ def _service_commands(commands: Any) -> None:
     worker.add_argument("--log-format", choices=("text", "json"), default="text")
     worker.add_argument("--classifier", default=None, help=_CLASSIFIER_HELP)
     worker.set_defaults(run=_command("serve", "run_worker"))
-    db = commands.add_parser("db", help="database migrations (applied at start anyway)")
+    db = commands.add_parser(
+        "db", help="database migrations (applied at start anyway), statistics check"
+    )
     actions = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = actions.add_parser("upgrade", help="migrate to the newest (or a given) revision")
     upgrade.add_argument("revision", nargs="?", default="head")
@@ -289,6 +291,10 @@ def _service_commands(commands: Any) -> None:
     downgrade.set_defaults(run=_command("db", "run_downgrade"))
     current = actions.add_parser("current", help="the database's revision and the newest")
     current.set_defaults(run=_command("db", "run_current"))
+    check = actions.add_parser(
+        "check-stats", help="recount the statistics rollups from the rows; exit 1 on a difference"
+    )
+    check.set_defaults(run=_command("db", "run_check_stats"))
 
 
 def _daemon_options(daemon: argparse.ArgumentParser) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emokognition.errors import EmokognitionError, Interrupted, NotFound
+from emokognition.errors import EmokognitionError, Interrupted, NotFound, WorkerLost
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.dispatch import analyse_media
 from emokognition.jobs.progress import ProgressReport
@@ -25,6 +26,7 @@ from emokognition.media.sniff import identify, media_kind, sniff_format
 from emokognition.store import (
     Analysis,
     JobError,
+    append_frames,
     attach_media,
     claim_analysis,
     fail_analysis,
@@ -82,7 +84,7 @@ def run_analysis(
         return _not_ours(analysis_id, current)
     started = time.perf_counter()
     try:
-        with _LeaseKeeper(context, job):
+        with _LEASES.holding(context, job):
             result, error, kind = _execute(job, context, stopping)
     except Interrupted as exc:
         with context.database.session() as session:
@@ -141,6 +143,7 @@ def _execute(
             analyzers=context.analyzers,
             progress=ProgressReport(context, job),
             stopping=stopping,
+            frames=_FrameWriter(context, job),
         )
     except Interrupted:
         raise
@@ -152,11 +155,13 @@ def _execute(
     return result, None, kind
 
 
-def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
-    """The media bytes, kind and sha256; a URL job downloads, stores and records them first."""
+def _media(job: Analysis, context: JobContext) -> tuple[bytes | None, str, str]:
+    """The media bytes (None for a stored video: it is read from its file as it is decoded),
+    kind and sha256; a URL job downloads, stores and records them first."""
     if job.media_sha256:
-        data = context.media.read(job.media_sha256)
-        kind = job.kind or media_kind(sniff_format(data[:64]) or "")
+        head = context.media.head(job.media_sha256)  # NotFound when the file is gone
+        kind = job.kind or media_kind(sniff_format(head) or "")
+        data = None if kind == "video" else context.media.read(job.media_sha256)
         return data, kind, job.media_sha256
     if not job.url:
         raise NotFound(f"analysis {job.id} has neither media nor URL")
@@ -183,6 +188,28 @@ def _media(job: Analysis, context: JobContext) -> tuple[bytes, str, str]:
     return data, kind, sha256
 
 
+class _FrameWriter:
+    """Records a video job's frames chunk by chunk, each in its own transaction, fenced by
+    the job's attempt; raises `WorkerLost` to stop the analysis once the job is not ours."""
+
+    def __init__(self, context: JobContext, job: Analysis) -> None:
+        self._context = context
+        self._job = job
+
+    def __call__(self, frames: Sequence[dict[str, Any]], first: int, classifier: str) -> None:
+        with self._context.database.session() as session:
+            ours = append_frames(
+                session=session,
+                analysis_id=self._job.id,
+                attempt=self._job.attempts,
+                frames=frames,
+                first=first,
+                classifier=classifier,
+            )
+        if not ours:
+            raise WorkerLost(f"analysis {self._job.id} was taken over or deleted")
+
+
 def _find(session: Any, analysis_id: str) -> Analysis | None:
     try:
         return get_analysis(session=session, analysis_id=analysis_id)
@@ -207,42 +234,64 @@ def _main_counts(result: dict[str, Any]) -> dict[str, int]:
     return {str(emotion): int(n) for emotion, n in summary.get("main", {}).items()}
 
 
-class _LeaseKeeper:
-    """Renews a running job's lease every third of its length, in a background thread."""
+class _LeaseRenewer:
+    """Renews the leases of the jobs running in this process, each every third of its lease,
+    from one thread started on first use: a thread started and joined per job cost a photo
+    job as much as recording its result (`make bench`)."""
 
-    def __init__(self, context: JobContext, job: Analysis) -> None:
-        self._context = context
-        self._job = job
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease-{job.id[:8]}", daemon=True)
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: dict[tuple[str, int], tuple[float, JobContext, Analysis]] = {}
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> _LeaseKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
+    @contextmanager
+    def holding(self, context: JobContext, job: Analysis) -> Iterator[None]:
+        key = (job.id, job.attempts)
+        with self._wake:
+            self._due[key] = (time.monotonic() + context.settings.job_lease / 3, context, job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        try:
+            yield
+        finally:
+            with self._wake:
+                self._due.pop(key, None)
 
     def _run(self) -> None:
-        lease = self._context.settings.job_lease
-        while not self._stop.wait(lease / 3):
-            try:
-                with self._context.database.session() as session:
-                    mine = renew_lease(
-                        session=session,
-                        analysis_id=self._job.id,
-                        attempt=self._job.attempts,
-                        lease=lease,
-                    )
-            except (EmokognitionError, SQLAlchemyError) as exc:
-                logger.warning("analysis %s: cannot renew lease: %s", self._job.id, exc)
-                continue
-            if not mine:
-                logger.info("analysis %s: no longer ours; stop renewing", self._job.id)
-                return
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                soonest = min((due for due, _, _ in self._due.values()), default=now + 60)
+                if soonest > now:
+                    self._wake.wait(soonest - now)
+                    continue
+                ready = [(key, c, j) for key, (due, c, j) in self._due.items() if due <= now]
+                for key, context, job in ready:
+                    self._due[key] = (now + context.settings.job_lease / 3, context, job)
+            for key, context, job in ready:
+                if not _renew(context, job):
+                    with self._wake:
+                        self._due.pop(key, None)
+
+
+def _renew(context: JobContext, job: Analysis) -> bool:
+    """Renew one job's lease; False when it is no longer this attempt's."""
+    try:
+        with context.database.session() as session:
+            mine = renew_lease(
+                session=session,
+                analysis_id=job.id,
+                attempt=job.attempts,
+                lease=context.settings.job_lease,
+            )
+    except (EmokognitionError, SQLAlchemyError) as exc:
+        logger.warning("analysis %s: cannot renew lease: %s", job.id, exc)
+        return True  # try again at the next turn
+    if not mine:
+        logger.info("analysis %s: no longer ours; stop renewing", job.id)
+    return mine
+
+
+_LEASES = _LeaseRenewer()

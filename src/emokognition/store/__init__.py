@@ -19,6 +19,7 @@ from emokognition.store.analyses import (
 )
 from emokognition.store.db import Database, make_engine
 from emokognition.store.faces import RecordedFace, list_faces
+from emokognition.store.frames import FramePage, append_frames, frame_page
 from emokognition.store.job_state import (
     attach_media,
     claim_analysis,
@@ -64,6 +65,7 @@ from emokognition.store.records import (
     SourcePost,
     Stats,
 )
+from emokognition.store.rollups import Difference, RollupCheck, check_rollups
 from emokognition.store.stats import get_stats
 from emokognition.store.stream_state import (
     Ending,
@@ -104,7 +106,9 @@ __all__ = [
     "Analysis",
     "Bucket",
     "Database",
+    "Difference",
     "Ending",
+    "FramePage",
     "JobError",
     "MediaKeeper",
     "MediaStore",
@@ -113,6 +117,7 @@ __all__ = [
     "Page",
     "Progress",
     "RecordedFace",
+    "RollupCheck",
     "SourcePost",
     "Stats",
     "Stream",
@@ -122,7 +127,9 @@ __all__ = [
     "Verdict",
     "WindowPage",
     "WindowRecord",
+    "append_frames",
     "attach_media",
+    "check_rollups",
     "claim_analysis",
     "claim_reply",
     "claim_stream",
@@ -140,6 +147,7 @@ __all__ = [
     "find_source_post",
     "finish_analysis",
     "finish_stream",
+    "frame_page",
     "get_analysis",
     "get_cursor",
     "get_stats",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -16,12 +16,14 @@ from emokognition.errors import NotFound
 from emokognition.store.models import (
     AnalysisRow,
     FaceRow,
+    FrameRow,
     PersonRow,
     SourcePostRow,
     StreamRow,
     StreamWindowRow,
 )
 from emokognition.store.records import STATUSES, Analysis, JobError, Page, Progress
+from emokognition.store.rollups import count_analysis, uncount_analysis
 
 
 def utcnow() -> datetime:
@@ -61,6 +63,7 @@ def create_analysis(
     )
     session.add(row)
     session.flush()
+    count_analysis(session=session, source=source, at=row.created_at)
     return _record(row)
 
 
@@ -86,6 +89,7 @@ def list_analyses(
     kind: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    count: bool = True,
 ) -> Page:
     """Analyses newest first, without their results (`result` is None).
 
@@ -93,6 +97,8 @@ def list_analyses(
         kind: Only "image" or only "video" analyses (not yet known: neither).
         since: Only analyses created at or after this (aware) time.
         until: Only analyses created before this (aware) time.
+        count: Count every matching analysis for `total` (a scan that grows with them);
+            False: `total` is -1.
     """
     where = _filters(source=source, status=status)
     if kind is not None:
@@ -101,7 +107,11 @@ def list_analyses(
         where.append(AnalysisRow.created_at >= since)
     if until is not None:
         where.append(AnalysisRow.created_at < until)
-    total = session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+        if count
+        else -1
+    )
     columns = [c for c in AnalysisRow.__table__.c if c.name != "result"]
     rows = session.execute(
         select(*columns)
@@ -115,15 +125,29 @@ def list_analyses(
 
 
 def delete_analysis(*, session: Session, analysis_id: str) -> Analysis:
-    """Delete an analysis with its faces, people and source posts (and a stream's windows;
-    its worker finds it gone at its next window and stops); returns what was deleted.
+    """Delete an analysis with its faces, frames, people and source posts (and a stream's
+    windows: its worker finds it gone at its next window and stops), and take it and its
+    people out of the rollups; returns what was deleted.
 
     Raises:
         NotFound: No such analysis.
     """
     record = get_analysis(session=session, analysis_id=analysis_id)
+    # Lock the row before reading its people (a no-op update: a row lock on PostgreSQL, the
+    # write lock on SQLite), so that a finish of this analysis commits all or none of them.
+    locked = session.execute(
+        update(AnalysisRow)
+        .where(AnalysisRow.id == analysis_id)
+        .values(attempts=AnalysisRow.attempts)
+    )
+    if int(locked.rowcount) != 1:  # type: ignore[attr-defined]
+        raise NotFound(f"no analysis {analysis_id!r}")
+    uncount_analysis(
+        session=session, analysis_id=analysis_id, source=record.source, at=record.created_at
+    )
     # Explicit, so that it does not depend on the database enforcing ON DELETE CASCADE.
     session.execute(delete(FaceRow).where(FaceRow.analysis_id == analysis_id))
+    session.execute(delete(FrameRow).where(FrameRow.analysis_id == analysis_id))
     session.execute(delete(PersonRow).where(PersonRow.analysis_id == analysis_id))
     session.execute(delete(SourcePostRow).where(SourcePostRow.analysis_id == analysis_id))
     session.execute(delete(StreamWindowRow).where(StreamWindowRow.stream_id == analysis_id))

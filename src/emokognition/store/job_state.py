@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from emokognition.errors import WorkerLost
 from emokognition.store.analyses import get_analysis, utcnow
+from emokognition.store.frames import clear_frames
 from emokognition.store.models import AnalysisRow
 from emokognition.store.recording import face_count, record_faces
 from emokognition.store.records import Analysis, JobError
@@ -67,7 +68,10 @@ def claim_analysis(
     )
     if _rowcount(claimed) != 1:
         return None
-    return get_analysis(session=session, analysis_id=analysis_id)
+    job = get_analysis(session=session, analysis_id=analysis_id)
+    if job.attempts > 1:  # what a lost attempt wrote of a video's frames goes
+        clear_frames(session=session, analysis_id=analysis_id)
+    return job
 
 
 def renew_lease(
@@ -99,8 +103,12 @@ def attach_media(
 
 def release_analysis(*, session: Session, analysis_id: str, attempt: int) -> bool:
     """Put a running job back in the queue (its process is shutting down): it runs again
-    later, with nothing of this attempt recorded; False when the job is no longer ours."""
-    return _update_attempt(session, analysis_id, attempt, status="queued", lease_until=None)
+    later, with nothing of this attempt recorded (the frames it wrote go); False when the job
+    is no longer ours."""
+    released = _update_attempt(session, analysis_id, attempt, status="queued", lease_until=None)
+    if released:
+        clear_frames(session=session, analysis_id=analysis_id)
+    return released
 
 
 def finish_analysis(
@@ -111,8 +119,11 @@ def finish_analysis(
     result: dict[str, Any],
     now: datetime | None = None,
 ) -> bool:
-    """Record a result, its faces (one row per face per frame) and the people the statistics
-    count (`store.people`) in one transaction.
+    """Record a result, its faces (one row per face per frame), the people the statistics
+    count (`store.people`) and their rollups (`store.rollups`) in one transaction.
+
+    A video result without `frames` is one whose frames and faces this attempt wrote in
+    chunks (`append_frames`): its people are its tracks and its untracked face rows.
 
     Returns:
         False, recording nothing, when the job is no longer this attempt's (deleted, or taken

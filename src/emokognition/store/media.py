@@ -89,6 +89,18 @@ class MediaStore:
         except FileNotFoundError as exc:
             raise NotFound(f"stored media {sha256[:12]}... is missing") from exc
 
+    def head(self, sha256: str, size: int = 64) -> bytes:
+        """The first `size` stored bytes: enough to tell the format.
+
+        Raises:
+            NotFound: Nothing is stored under this digest.
+        """
+        try:
+            with self.path(sha256).open("rb") as handle:
+                return handle.read(size)
+        except FileNotFoundError as exc:
+            raise NotFound(f"stored media {sha256[:12]}... is missing") from exc
+
     def delete(self, sha256: str) -> bool:
         """Remove the stored media and what was made from it; False when it was not there."""
         for made in self.derived(sha256, "").parent.glob(f"{sha256}-*"):

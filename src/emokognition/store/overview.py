@@ -1,4 +1,5 @@
-"""What the dashboard reads beside the statistics: counts, sources, mood over time (SQL)."""
+"""What the dashboard reads beside the statistics: counts, sources, classifiers, mood over
+time; from the rollups where the rows would grow with the data."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from emokognition.emotions import EMOTIONS
-from emokognition.store.models import AnalysisRow, PersonRow
+from emokognition.store.models import AnalysisRow, PersonRow, RollupRow
+from emokognition.store.ranges import Piece, split_range
+from emokognition.store.rollups import floor
+from emokognition.store.stats import people_filters, rollup_filters
 
 Bucket = Literal["hour", "day"]
 BUCKETS: tuple[Bucket, ...] = ("hour", "day")
-
-# SQLite keeps naive UTC datetimes as ISO text: truncating is formatting.
-_SQLITE_FORMATS = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +54,38 @@ def count_analyses(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    """How many analyses (any status) were created in [since, until) from `source`."""
-    where = _range(AnalysisRow.source, AnalysisRow.created_at, source, since, until)
-    return session.scalar(select(func.count()).select_from(AnalysisRow).where(*where)) or 0
+    """How many analyses (any status) were created in [since, until) from `source`: from the
+    rollups, the part of an hour at either end from the analyses."""
+    total = 0
+    for piece in split_range(since, until):
+        if piece.where == "rows":
+            where = _range(AnalysisRow.source, AnalysisRow.created_at, source, piece)
+            query = select(func.count()).select_from(AnalysisRow).where(*where)
+        else:
+            query = select(func.sum(RollupRow.tally)).where(
+                *rollup_filters(piece, source, None), RollupRow.axis == "analyses"
+            )
+        total += int(session.scalar(query) or 0)
+    return total
 
 
 def list_sources(*, session: Session) -> tuple[str, ...]:
-    """Every source that has an analysis, sorted."""
-    query = select(AnalysisRow.source).distinct().order_by(AnalysisRow.source)
-    return tuple(session.scalars(query))
+    """Every source that has an analysis, sorted (from the month rollups)."""
+    return _distinct(session, RollupRow.source, "analyses")
 
 
 def list_classifiers(*, session: Session) -> tuple[str, ...]:
-    """Every classifier that has recorded a face, sorted."""
-    query = select(PersonRow.classifier).distinct().order_by(PersonRow.classifier)
+    """Every classifier that has recorded a face, sorted (from the month rollups)."""
+    return _distinct(session, RollupRow.classifier, "main")
+
+
+def _distinct(session: Session, column: InstrumentedAttribute[str], axis: str) -> tuple[str, ...]:
+    query = (
+        select(column)
+        .where(RollupRow.period == "month", RollupRow.axis == axis, RollupRow.tally > 0)
+        .distinct()
+        .order_by(column)
+    )
     return tuple(session.scalars(query))
 
 
@@ -79,12 +98,10 @@ def face_time_span(
     classifier: str | None = None,
 ) -> tuple[datetime, datetime] | None:
     """When the first and the last matching face were recorded; None without faces."""
-    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
-    if classifier is not None:
-        where.append(PersonRow.classifier == classifier)
-    first, last = session.execute(
-        select(func.min(PersonRow.created_at), func.max(PersonRow.created_at)).where(*where)
-    ).one()
+    where = people_filters(Piece("rows", since, until), source, classifier)
+    # Two queries: SQLite reads one end of an index for a lone MIN or MAX, not for both.
+    first = session.scalar(select(func.min(PersonRow.created_at)).where(*where))
+    last = session.scalar(select(func.max(PersonRow.created_at)).where(*where))
     if first is None or last is None:
         return None
     return _aware(first), _aware(last)
@@ -99,7 +116,8 @@ def mood_over_time(
     until: datetime | None = None,
     classifier: str | None = None,
 ) -> tuple[MoodPoint, ...]:
-    """People by main and by alternative emotion per hour or day (UTC), oldest first; buckets
+    """People by main and by alternative emotion per hour or day (UTC), oldest first, from
+    the rollups; buckets
     without any are left out, so the caller decides how to draw gaps.
 
     Raises:
@@ -107,47 +125,66 @@ def mood_over_time(
     """
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}, got {bucket!r}")
-    where = _range(PersonRow.source, PersonRow.created_at, source, since, until)
-    if classifier is not None:
-        where.append(PersonRow.classifier == classifier)
-    start: ColumnElement[datetime | str]
-    if session.get_bind().dialect.name == "sqlite":
-        start = func.strftime(_SQLITE_FORMATS[bucket], PersonRow.created_at)
-    else:
-        start = func.date_trunc(bucket, PersonRow.created_at)
-    by_axis = (
-        select(literal(axis).label("axis"), start.label("start"), column, func.count())
-        .where(*where)
-        .group_by(start, column)
-        for axis, column in (("main", PersonRow.main), ("alternative", PersonRow.alternative))
-    )
     points: dict[datetime, dict[str, dict[str, int]]] = {}
-    for axis, moment, emotion, n in session.execute(union_all(*by_axis)):
-        point = points.setdefault(
-            _aware(moment), {name: dict.fromkeys(EMOTIONS, 0) for name in ("main", "alternative")}
-        )
-        if emotion in point[axis]:
-            point[axis][emotion] = int(n)
+    for piece in split_range(since, until, coarsest=bucket):
+        for moment, axis, emotion, n in _mood_counts(session, piece, source, classifier):
+            point = points.setdefault(
+                floor(moment, bucket),
+                {name: dict.fromkeys(EMOTIONS, 0) for name in ("main", "alternative")},
+            )
+            if emotion in point[axis]:
+                point[axis][emotion] += int(n)
     return tuple(
         MoodPoint(start=moment, main=counts["main"], alternative=counts["alternative"])
         for moment, counts in sorted(points.items())
     )
 
 
+def _mood_counts(
+    session: Session, piece: Piece, source: str | None, classifier: str | None
+) -> list[tuple[datetime, str, str, int]]:
+    """(start, axis, emotion, people) of a piece, for the axes "main" and "alternative"; a
+    rows piece lies within one hour."""
+    if piece.where != "rows":
+        query = (
+            select(RollupRow.start, RollupRow.axis, RollupRow.emotion, func.sum(RollupRow.tally))
+            .where(
+                *rollup_filters(piece, source, classifier),
+                RollupRow.axis.in_(("main", "alternative")),
+                RollupRow.tally != 0,  # a count taken back to 0 is no point on the chart
+            )
+            .group_by(RollupRow.start, RollupRow.axis, RollupRow.emotion)
+        )
+        return [
+            (start, axis, emotion, int(n)) for start, axis, emotion, n in session.execute(query)
+        ]
+    if piece.since is None:  # split_range bounds every rows piece
+        raise ValueError(f"a rows piece needs its start: {piece}")
+    since = piece.since
+    return [
+        (since, axis, emotion, int(n))
+        for axis, column in (("main", PersonRow.main), ("alternative", PersonRow.alternative))
+        for emotion, n in session.execute(
+            select(column, func.count())
+            .where(*people_filters(piece, source, classifier))
+            .group_by(column)
+        )
+    ]
+
+
 def _range(
     source_column: InstrumentedAttribute[str],
     time_column: InstrumentedAttribute[datetime],
     source: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    piece: Piece,
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if source is not None:
         where.append(source_column == source)
-    if since is not None:
-        where.append(time_column >= since)
-    if until is not None:
-        where.append(time_column < until)
+    if piece.since is not None:
+        where.append(time_column >= piece.since)
+    if piece.until is not None:
+        where.append(time_column < piece.until)
     return where
 
 

@@ -7,7 +7,7 @@ stand beside a group photo's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +17,19 @@ from emokognition.emotions import EMOTIONS
 
 
 def person_rows(
-    result: dict[str, Any], *, analysis_id: str, source: str, at: datetime
+    result: dict[str, Any],
+    *,
+    analysis_id: str,
+    source: str,
+    at: datetime,
+    untracked: Iterable[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """Rows of the people table for a result of the contract (image, video or stream window).
 
     A face whose track is missing from `tracks` counts once for its track, by the top two of
-    its track's mean probabilities in the frames.
+    its track's mean probabilities in the frames. A video result without `frames` (they were
+    stored as rows while it was analysed) counts its tracks, and the (main, alternative) of
+    its `untracked` faces.
     """
     classifier = str(result["model"]["classifier"])
     common = {
@@ -33,11 +40,19 @@ def person_rows(
     }
     return [
         {**common, "track": track, "frames": frames, "main": main, "alternative": alternative}
-        for track, frames, main, alternative in _people(result)
+        for track, frames, main, alternative in _people(result, untracked)
     ]
 
 
-def _people(result: dict[str, Any]) -> Iterator[tuple[int | None, int, str, str]]:
+def _people(
+    result: dict[str, Any], untracked: Iterable[tuple[str, str]]
+) -> Iterator[tuple[int | None, int, str, str]]:
+    if "frames" not in result and "tracks" in result:
+        for main, alternative in untracked:
+            yield None, 1, main, alternative
+        for track in result["tracks"]:
+            yield int(track["id"]), int(track["frames"]), track["main"], track["alternative"]
+        return
     if "frames" not in result:
         for face in result.get("faces", []):
             yield None, 1, face["main"], face["alternative"]

@@ -1,6 +1,7 @@
 """The one write path of what the statistics count: a result's faces (one row per face per
-analysed frame) and its people (`store.people`), inserted together in the caller's
-transaction. A finished analysis and each window of a live stream are recorded through it."""
+analysed frame), its people (`store.people`) and their rollups (`store.rollups`), inserted
+together in the caller's transaction. A finished analysis and each window of a live stream
+are recorded through it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from emokognition.emotions import EMOTIONS
-from emokognition.store.models import FaceRow, PersonRow
+from emokognition.store.frames import FrameFaces, face_rows
+from emokognition.store.models import FaceRow, PersonRow, table
 from emokognition.store.people import person_rows
+from emokognition.store.rollups import count_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,51 +31,64 @@ def record_faces(
     *, session: Session, result: dict[str, Any], analysis_id: str, source: str, at: datetime
 ) -> Recorded:
     """Insert the faces and the people of a result of the contract (image, video, or a
-    stream's window), dated `at`, under the analysis `analysis_id`."""
-    faces = list(face_rows(result, analysis_id=analysis_id, source=source, at=at))
-    if not faces:
-        return Recorded(faces=0, people=())
-    session.execute(insert(FaceRow), faces)
-    people = person_rows(result, analysis_id=analysis_id, source=source, at=at)
-    session.execute(insert(PersonRow), people)
-    return Recorded(faces=len(faces), people=tuple(people))
+    stream's window), dated `at`, under the analysis `analysis_id`, and count the people.
+
+    A video result without `frames` is one whose frames and faces were written in chunks as
+    it was analysed (`store.frames.append_frames`): only its people are inserted here, its
+    tracks and its untracked face rows.
+    """
+    classifier = str(result["model"]["classifier"])
+    faces = (
+        []
+        if chunked(result)
+        else list(
+            face_rows(
+                _frames(result),
+                analysis_id=analysis_id,
+                source=source,
+                at=at,
+                classifier=classifier,
+            )
+        )
+    )
+    # Core inserts: many rows in one executemany, without the ORM's bulk path.
+    if faces:
+        session.execute(insert(table(FaceRow)), faces)
+    untracked = _untracked_faces(session, analysis_id) if chunked(result) else ()
+    people = person_rows(result, analysis_id=analysis_id, source=source, at=at, untracked=untracked)
+    if people:
+        session.execute(insert(table(PersonRow)), people)
+        count_people(session=session, people=people)
+    return Recorded(faces=face_count(result), people=tuple(people))
+
+
+def chunked(result: dict[str, Any]) -> bool:
+    """Whether a video result's frames were written as rows while it was analysed."""
+    return "frames" not in result and result.get("media", {}).get("kind") == "video"
 
 
 def face_count(result: dict[str, Any]) -> int:
-    """The face rows `record_faces` inserts for a result (a video's face-frames)."""
-    return sum(len(frame.get("faces", [])) for frame in result.get("frames", [result]))
+    """The face rows a result has (a video's face-frames), in rows or in its frames."""
+    if chunked(result):
+        return int(result["summary"]["faces"])
+    return sum(len(faces) for _, _, faces in _frames(result))
 
 
-def face_rows(
-    result: dict[str, Any], *, analysis_id: str, source: str, at: datetime
-) -> Iterable[dict[str, Any]]:
-    """Flatten the result contract: image faces, or every face of every analysed video frame."""
+def _frames(result: dict[str, Any]) -> Iterable[FrameFaces]:
+    """(frame index, t, faces) of a video's or a window's frames; (None, None, faces) of a photo."""
     if "frames" in result:
-        frames = [
+        return [
             (frame.get("index"), frame.get("t"), frame.get("faces", []))
             for frame in result["frames"]
         ]
-    else:
-        frames = [(None, None, result.get("faces", []))]
-    classifier = str(result["model"]["classifier"])
-    for frame_index, t, faces in frames:
-        for position, face in enumerate(faces):
-            x, y, w, h = (int(v) for v in face["box"])
-            yield {
-                "analysis_id": analysis_id,
-                "source": source,
-                "created_at": at,
-                "position": position,
-                "frame_index": frame_index,
-                "t": t,
-                "track": face.get("track"),
-                "x": x,
-                "y": y,
-                "w": w,
-                "h": h,
-                "score": float(face["score"]),
-                "main": face["main"],
-                "alternative": face["alternative"],
-                "classifier": classifier,
-                **{name: float(face["emotions"][name]) for name in EMOTIONS},
-            }
+    return [(None, None, result.get("faces", []))]
+
+
+def _untracked_faces(session: Session, analysis_id: str) -> list[tuple[str, str]]:
+    """(main, alternative) of the face rows of an analysis that belong to no track."""
+    rows = session.execute(
+        select(FaceRow.main, FaceRow.alternative)
+        .where(FaceRow.analysis_id == analysis_id, FaceRow.track.is_(None))
+        .order_by(FaceRow.frame_index, FaceRow.position)
+    )
+    return [(main, alternative) for main, alternative in rows]

@@ -16,6 +16,7 @@ from emokognition.errors import NotFound, TooManyStreams
 from emokognition.store.analyses import new_id, utcnow
 from emokognition.store.models import AnalysisRow, StreamRow, StreamWindowRow
 from emokognition.store.records import JobError
+from emokognition.store.rollups import count_analysis
 
 STREAM_STATUSES = ("starting", "live", "reconnecting", "ended", "stopped", "failed")
 """A stream is starting, then live (reconnecting while it is down), then ended (the stream's
@@ -174,6 +175,7 @@ def create_stream(
             faces=0,
         )
     )
+    count_analysis(session=session, source=request.source, at=now)
     session.flush()
     session.add(_new_row(stream_id, request, now))
     session.flush()

@@ -8,10 +8,13 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, nullcontext
 from types import TracebackType
+from typing import Any
 
 from emokognition.config import Settings, get_settings
 from emokognition.media.budget import MemoryBudget, process_budget
 from emokognition.media.info import MediaInfo
+from emokognition.video.audience import audience_bucket
+from emokognition.video.digest import VideoDigest
 from emokognition.video.memory import FrameMemory
 from emokognition.video.options import VideoOptions
 from emokognition.video.parallel import ParallelRun
@@ -46,7 +49,9 @@ class VideoAnalysis:
         ...         print(frame.t, [(face.track, face.main) for face in frame.faces])
         ...     result = frames.result()
 
-    Args: see `iter_video`.
+    Args: see `iter_video`; with `keep_frames=False` no frame result is kept once yielded
+    (a caller that stores them as they come, as a service job does, holds no video in
+    memory): `result()` is then refused, and `head()` gives everything but the frames.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class VideoAnalysis:
         settings: Settings | None = None,
         tracker: Tracker | None = None,
         progress: Progress | None = None,
+        keep_frames: bool = True,
     ) -> None:
         options = options or VideoOptions()
         self.settings = settings or (analyzer.settings if analyzer else get_settings())
@@ -94,8 +100,10 @@ class VideoAnalysis:
             memory = FrameMemory.within(info.width, info.height, budget.limit)
             self._run = LocalRun(analyzer, self.probe, self.plan, memory=memory)
         self._timelines = Timelines(tracker, smoothing=options.smoothing)
-        self._bucket = options.bucket
+        self._bucket = options.bucket or audience_bucket(self.media.duration)
+        self._digest = VideoDigest(self._bucket, duration=self.media.duration or 0.0)
         self._progress = progress
+        self._keep = keep_frames
         self._frames: list[FrameResult] = []
         self._iterator: Generator[FrameResult, None, None] | None = None
 
@@ -134,7 +142,13 @@ class VideoAnalysis:
         return self._run.skipped
 
     def result(self) -> VideoResult:
-        """Analyse what is left and return everything: frames, tracks, summary."""
+        """Analyse what is left and return everything: frames, tracks, summary.
+
+        Raises:
+            ValueError: The analysis was made with `keep_frames=False`.
+        """
+        if not self._keep:
+            raise ValueError("frames were not kept (keep_frames=False): use head()")
         for _ in self:
             pass
         return VideoResult(
@@ -147,6 +161,28 @@ class VideoAnalysis:
             bucket=self._bucket,
         )
 
+    def head(self) -> dict[str, Any]:
+        """Analyse what is left and return the video result contract without `frames`: media,
+        model, sampling, tracks, audience, summary, skipped (what `result().to_dict()` gives
+        besides the frames), whether frames were kept or not."""
+        for _ in self:
+            pass
+        tracks = self._timelines.tracks()
+        return {
+            "media": self.media.to_dict(),
+            "model": self.model.to_dict(),
+            "sampling": self.sampling.to_dict(),
+            "tracks": [track.to_dict() for track in tracks],
+            "audience": [mood.to_dict() for mood in self._digest.audience()],
+            "summary": self._digest.summary(tracks=len(tracks)),
+            "skipped": self._run.skipped,
+        }
+
+    @property
+    def analysed(self) -> int:
+        """Frames analysed so far."""
+        return self._digest.frames
+
     def _frames_in_order(self) -> Generator[FrameResult, None, None]:
         started = time.perf_counter()
         total = len(self.probe.index)
@@ -155,7 +191,9 @@ class VideoAnalysis:
         with self._budget.hold(held, "decoding its frames") if self._budget else nullcontext():
             for frame in run:
                 tracked = self._timelines.add(frame)
-                self._frames.append(tracked)
+                self._digest.add(tracked)
+                if self._keep:
+                    self._frames.append(tracked)
                 if self._progress is not None:
                     self._progress(run.done, total)
                 yield tracked
@@ -167,7 +205,7 @@ class VideoAnalysis:
             self.media.width,
             self.media.height,
             total,
-            len(self._frames),
+            self._digest.frames,
             len(self._timelines.tracks()),
             self._run.skipped,
             time.perf_counter() - started,

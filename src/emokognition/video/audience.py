@@ -109,20 +109,67 @@ def audience_timeline(
     Raises:
         ValueError: `bucket` not a positive number.
     """
-    if not bucket > 0 or not math.isfinite(bucket):
-        raise ValueError(f"bucket must be a positive number of seconds, got {bucket}")
-    last = max((frame.t for frame in frames), default=0.0)
-    count = max(math.floor(last / bucket) + 1, math.ceil(duration / bucket)) if frames else 0
-    grouped: list[list[FrameResult]] = [[] for _ in range(count)]
-    for frame in frames:
-        grouped[min(math.floor(frame.t / bucket), count - 1)].append(frame)
-    return tuple(
-        AudienceMood.of(group, i * bucket, (i + 1) * bucket) for i, group in enumerate(grouped)
-    )
+    timeline = AudienceTimeline(bucket, duration=duration)
+    for frame in sorted(frames, key=lambda frame: frame.t):
+        timeline.add(frame)
+    return timeline.moods()
+
+
+class AudienceTimeline:
+    """The audience timeline built as frames come, in time order, holding only the frames of
+    the current bucket: what a long video's job keeps instead of every frame.
+
+    Raises:
+        ValueError: `bucket` not a positive number; a frame earlier than the one before.
+    """
+
+    def __init__(self, bucket: float = DEFAULT_BUCKET, *, duration: float = 0.0) -> None:
+        if not bucket > 0 or not math.isfinite(bucket):
+            raise ValueError(f"bucket must be a positive number of seconds, got {bucket}")
+        self.bucket = bucket
+        self.duration = duration
+        self._done: list[AudienceMood] = []  # buckets before the open one
+        self._index = 0  # the open bucket
+        self._current: list[FrameResult] = []  # its frames
+        self._seen = False
+
+    def add(self, frame: FrameResult) -> None:
+        index = math.floor(frame.t / self.bucket)
+        if index < self._index:
+            raise ValueError(f"frames must come in time order: {frame.t} s after bucket {index}")
+        if index > self._index:
+            self._done.append(self._mood(self._index, self._current))
+            self._done.extend(self._mood(i, []) for i in range(self._index + 1, index))
+            self._index, self._current = index, []
+        self._current.append(frame)
+        self._seen = True
+
+    def moods(self) -> tuple[AudienceMood, ...]:
+        """The timeline so far, out to `duration`; empty when no frame was added."""
+        if not self._seen:
+            return ()
+        end = max(self._index + 1, math.ceil(self.duration / self.bucket))
+        after = (self._mood(i, []) for i in range(self._index + 1, end))
+        return (*self._done, self._mood(self._index, self._current), *after)
+
+    def _mood(self, index: int, frames: Sequence[FrameResult]) -> AudienceMood:
+        return AudienceMood.of(frames, index * self.bucket, (index + 1) * self.bucket)
+
+
+def audience_bucket(duration: float | None, *, spans: int = 720) -> float:
+    """Whole seconds per audience span so that a video has at most `spans` of them (1 s up
+    to 12 minutes; 5 s for an hour): what the service's jobs use, to keep a result small."""
+    return float(max(1, math.ceil((duration or 0.0) / spans)))
 
 
 def _rounded(values: dict[str, float] | None) -> dict[str, float] | None:
     return None if values is None else {name: round(p, 6) for name, p in values.items()}
 
 
-__all__ = ["DEFAULT_BUCKET", "AudienceMood", "audience_timeline"]
+__all__ = [
+    "DEFAULT_BUCKET",
+    "AudienceMood",
+    "AudienceTimeline",
+    "audience_bucket",
+    "audience_timeline",
+]

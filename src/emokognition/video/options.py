@@ -25,7 +25,8 @@ class VideoOptions:
         backend: "process" (local processes) or "ray" (a Ray cluster at
             `settings.ray_address`, or a local Ray).
         smoothing: Weight in [0, 1) of each track's past in its per-frame emotions (0: none).
-        bucket: Seconds of video per entry of the result's `audience`.
+        bucket: Seconds of video per entry of the result's `audience`; None: whole seconds
+            enough for at most 720 entries (`audience_bucket`), as the service's jobs use.
 
     Raises:
         RequestError: Conflicting or bad sampling, workers, backend or smoothing.
@@ -38,7 +39,7 @@ class VideoOptions:
     workers: int = 1
     backend: Backend = "process"
     smoothing: float = DEFAULT_SMOOTHING
-    bucket: float = DEFAULT_BUCKET
+    bucket: float | None = DEFAULT_BUCKET
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -49,7 +50,7 @@ class VideoOptions:
             require("the ray backend", "ray")  # before any decode
         if not 0.0 <= self.smoothing < 1.0:
             raise RequestError(f"smoothing must be in [0, 1), got {self.smoothing}")
-        if not self.bucket > 0:
+        if self.bucket is not None and not self.bucket > 0:
             raise RequestError(f"bucket must be a positive number of seconds, got {self.bucket}")
         self.sampling(default_fps=1.0)  # conflicting or bad sampling fails here, at once
 

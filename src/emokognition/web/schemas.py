@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emokognition.app import Analysis, Page, Stats
+from emokognition.app import Analysis, FramePage, Page, Stats
 
 Status = Literal["queued", "running", "done", "failed"]
 Detector = Literal["blazeface", "haar", "dlib"]
@@ -89,14 +89,60 @@ class AnalysisItem(BaseModel):
         return cls(**_fields(analysis))
 
 
+class FramePages(BaseModel):
+    """A video's frames in pages: `result.frames` holds the first `limit` of `total`; `next`
+    reads the following page (`GET /api/v1/analyses/{id}/frames`), null when there is none."""
+
+    total: int
+    limit: int
+    next: str | None
+
+
 class AnalysisOut(AnalysisItem):
-    """An analysis; `result` follows the result contract once `status` is "done"."""
+    """An analysis; `result` follows the result contract once `status` is "done". A video's
+    `result.frames` is its first page of frames; `frame_pages` says how to read the rest."""
 
     result: dict[str, Any] | None
+    frame_pages: FramePages | None = None
 
     @classmethod
-    def of(cls, analysis: Analysis) -> AnalysisOut:
-        return cls(**_fields(analysis), result=analysis.result)
+    def of(cls, analysis: Analysis, frames: FramePage | None = None) -> AnalysisOut:
+        if frames is None or analysis.result is None:
+            return cls(**_fields(analysis), result=analysis.result)
+        pages = FramePages(
+            total=frames.total, limit=frames.limit, next=next_frames(analysis.id, frames)
+        )
+        return cls(
+            **_fields(analysis), result=_with_frames(analysis.result, frames), frame_pages=pages
+        )
+
+
+class FrameList(BaseModel):
+    """A page of a video's analysed frames (the result contract's `frames` entries)."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+    @classmethod
+    def of(cls, analysis_id: str, page: FramePage) -> FrameList:
+        return cls(
+            items=list(page.items),
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            next=next_frames(analysis_id, page),
+        )
+
+
+def next_frames(analysis_id: str, page: FramePage) -> str | None:
+    """The path of the page after `page`, or None when it is the last."""
+    following = page.offset + page.limit
+    if following >= page.total:
+        return None
+    return f"/api/v1/analyses/{analysis_id}/frames?offset={following}&limit={page.limit}"
 
 
 class AnalysisList(BaseModel):
@@ -150,6 +196,20 @@ class Health(BaseModel):
     oldest_queued_seconds: float | None = Field(
         default=None, description="How long the oldest queued analysis has waited; null: none."
     )
+
+
+def _with_frames(result: dict[str, Any], page: FramePage) -> dict[str, Any]:
+    """The result with its first page of frames where the contract has them (after
+    `sampling`), whether it was stored with every frame or without any."""
+    out: dict[str, Any] = {}
+    for key, value in result.items():
+        if key == "frames":
+            continue
+        out[key] = value
+        if key == "sampling":
+            out["frames"] = list(page.items)
+    out.setdefault("frames", list(page.items))
+    return out
 
 
 def _fields(analysis: Analysis) -> dict[str, Any]:

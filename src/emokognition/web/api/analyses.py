@@ -1,4 +1,4 @@
-"""/api/v1/analyses: submit (sync or async), read, list, delete."""
+"""/api/v1/analyses: submit (sync or async), read, list, delete; a video's frames in pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from emokognition.app import PostKey, Submission
+from emokognition.app import (
+    FIRST_FRAMES,
+    MAX_FRAMES,
+    Analysis,
+    AnalysisService,
+    PostKey,
+    Submission,
+)
 from emokognition.config import CLASSIFIERS, DETECTORS
 from emokognition.errors import RequestError, UnsupportedFormat
 from emokognition.media.sniff import identify
@@ -19,6 +26,7 @@ from emokognition.web.schemas import (
     Accepted,
     AnalysisList,
     AnalysisOut,
+    FrameList,
     Status,
     UrlRequest,
     error_responses,
@@ -91,7 +99,8 @@ async def create_analysis(
         analysis = await service.wait(analysis.id, settings.sync_timeout)
     location = str(request.url_for("get_analysis", analysis_id=analysis.id).path)
     if analysis.finished and mode == "sync":
-        body = AnalysisOut.of(analysis).model_dump(mode="json")
+        out = await run_in_threadpool(_analysis_out, service, analysis)
+        body = out.model_dump(mode="json")
         return JSONResponse(body, status_code=200, headers={"Location": location})
     accepted = Accepted(id=analysis.id, status=analysis.status)  # type: ignore[arg-type]
     return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": location})
@@ -116,7 +125,27 @@ def list_analyses(
     responses=error_responses(404),
 )
 def get_analysis(analysis_id: AnalysisId, service: ServiceDep) -> AnalysisOut:
-    return AnalysisOut.of(service.get(analysis_id))
+    """A video's result carries its first `FIRST_FRAMES` frames; `frame_pages.next` (and
+    `/frames`) reads the rest."""
+    return _analysis_out(service, service.get(analysis_id))
+
+
+@router.get(
+    "/{analysis_id}/frames",
+    summary="A page of a video analysis's frames",
+    dependencies=[ReadAccess],
+    responses=error_responses(400, 404, 422),
+)
+def get_frames(
+    analysis_id: AnalysisId,
+    service: ServiceDep,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_FRAMES)] = FIRST_FRAMES,
+) -> FrameList:
+    """Frames `offset` to `offset + limit` (at most 1000) of a done video analysis, in the
+    result contract; 404 for an image or an analysis not done."""
+    analysis = service.get(analysis_id)
+    return FrameList.of(analysis.id, service.frames(analysis, offset=offset, limit=limit))
 
 
 @router.delete(
@@ -129,6 +158,14 @@ def get_analysis(analysis_id: AnalysisId, service: ServiceDep) -> AnalysisOut:
 def delete_analysis(analysis_id: AnalysisId, service: ServiceDep) -> Response:
     service.delete(analysis_id)
     return Response(status_code=204)
+
+
+def _analysis_out(service: AnalysisService, analysis: Analysis) -> AnalysisOut:
+    """The analysis as answered: a done video with its first page of frames."""
+    result = analysis.result or {}
+    if analysis.status != "done" or result.get("media", {}).get("kind") != "video":
+        return AnalysisOut.of(analysis)
+    return AnalysisOut.of(analysis, service.frames(analysis, limit=FIRST_FRAMES))
 
 
 async def _submission(request: Request) -> Submission:

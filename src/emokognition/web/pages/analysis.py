@@ -5,6 +5,7 @@ or running (its progress, refreshed by the page)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from emokognition.app import Analysis, audience_of
+from emokognition.app import Analysis, AnalysisService, audience_of
 from emokognition.emotions import EMOTIONS
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
@@ -28,6 +29,8 @@ STRIP_COLUMNS = 600
 REFRESH_SECONDS = 3
 
 AnalysisId = Annotated[str, PathParam(max_length=64)]
+TIMELINE_POINTS = 2000
+"""The most frames drawn in a track's timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +147,11 @@ class AnalysisView:
         return f"The analysed picture with {len(self.faces)} faces boxed: {found}."
 
 
-def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView:
-    """The page's view of an analysis; `has_media`: its picture or video is still stored."""
+def analysis_view(
+    analysis: Analysis, *, has_media: bool = True, frames: Iterable[dict[str, Any]] | None = None
+) -> AnalysisView:
+    """The page's view of an analysis; `has_media`: its picture or video is still stored;
+    `frames`: a video's frames (read in pages), else those inside its result."""
     result = analysis.result or {}
     media = result.get("media", {})
     width, height = int(media.get("width") or 0), int(media.get("height") or 0)
@@ -155,7 +161,7 @@ def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView
             width=width,
             height=height,
             has_media=has_media,
-            tracks=_tracks(result),
+            tracks=_tracks(result, result.get("frames", []) if frames is None else frames),
             duration=media.get("duration"),
             audience=AudienceView(spans=tuple(audience_of(result))),
         )
@@ -181,17 +187,35 @@ async def analysis_page(request: Request, analysis_id: AnalysisId, service: Serv
     if analysis.kind == "stream":  # a live stream's faces hang on an analysis of its id
         return RedirectResponse(f"/streams/{analysis.id}", status_code=303)
     stored = service.has_media(analysis)
-    view = analysis_view(analysis, has_media=stored)
+    view = await run_in_threadpool(_view, service, analysis, stored)
     return render(request, "analysis.html", {"view": view})
 
 
-def _tracks(result: dict[str, Any]) -> tuple[TrackView, ...]:
+def _view(service: AnalysisService, analysis: Analysis, stored: bool) -> AnalysisView:
+    """A done video's frames are read a page at a time, as `/api/v1/analyses/{id}/frames`
+    serves them."""
+    video = (analysis.result or {}).get("media", {}).get("kind") == "video"
+    frames = service.video_frames(analysis) if video and analysis.status == "done" else None
+    return analysis_view(analysis, has_media=stored, frames=frames)
+
+
+def _tracks(result: dict[str, Any], frames: Iterable[dict[str, Any]]) -> tuple[TrackView, ...]:
+    """Each track's timeline, at most `TIMELINE_POINTS` frames of it (every n-th of a long
+    track), so that the page of an hour-long video stays light."""
+    steps = {
+        int(track["id"]): max(1, math.ceil(int(track["frames"]) / TIMELINE_POINTS))
+        for track in result.get("tracks", [])
+    }
+    seen: dict[int, int] = {}
     times: dict[int, list[float]] = {}
     series: dict[int, dict[str, list[float]]] = {}
-    for frame in result.get("frames", []):
+    for frame in frames:
         for face in frame.get("faces", []):
             track = face.get("track")
             if track is None:
+                continue
+            seen[track] = seen.get(track, -1) + 1
+            if seen[track] % steps.get(track, 1):
                 continue
             times.setdefault(track, []).append(float(frame["t"]))
             per_emotion = series.setdefault(track, {e: [] for e in EMOTIONS})
