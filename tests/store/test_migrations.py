@@ -17,6 +17,7 @@ from emokognition.config import Settings
 from emokognition.store import Database, head_revision, upgrade
 from emokognition.store.migrate import current_revision, downgrade
 from emokognition.store.models import Base
+from tests.store.factories import face, image_result, recorded
 
 
 def test_migrations_match_the_models(database: Database) -> None:
@@ -266,3 +267,22 @@ def test_media_stored_before_0007_get_their_rows(database: Database) -> None:
     assert [(sha, str(stored)[:10], str(used)[:10]) for sha, stored, used in rows] == [
         (digest, "2026-01-01", "2026-01-02")
     ]
+
+
+def test_migrating_down_and_up_keeps_every_face(database: Database) -> None:
+    """SQLite alters a table by copying and dropping it: with foreign keys on, dropping
+    `analyses` would delete the faces and people that point at it (ON DELETE CASCADE)."""
+    recorded(database, image_result([face("happy", "sad"), face("sad", "angry")]))
+
+    def rows() -> tuple[int, ...]:
+        with database.engine.connect() as connection:
+            return tuple(
+                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("analyses", "faces", "people")
+            )
+
+    assert rows() == (1, 2, 2)
+    downgrade(database, "0004")  # drops the progress columns of `analyses`
+    assert rows() == (1, 2, 2)
+    upgrade(database)
+    assert rows() == (1, 2, 2)

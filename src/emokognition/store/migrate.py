@@ -77,24 +77,41 @@ def _exclusive(database: Database) -> Iterator[Connection]:
         return
     database_file = database.engine.url.database
     if not database_file or database_file == ":memory:":
-        with database.engine.connect() as connection:
-            _begin_sqlite(connection)
+        with database.engine.connect() as connection, _sqlite_transaction(connection):
             yield connection
-            connection.commit()
         return
     # The lock comes before the connection: connecting switches a fresh file to WAL, which
     # needs the file to itself and fails (not waits) while another process migrates it.
-    with _file_lock(Path(f"{database_file}.migrate.lock")), database.engine.connect() as connection:
-        _begin_sqlite(connection)
+    with (
+        _file_lock(Path(f"{database_file}.migrate.lock")),
+        database.engine.connect() as connection,
+        _sqlite_transaction(connection),
+    ):
         yield connection
-        connection.commit()
 
 
-def _begin_sqlite(connection: Connection) -> None:
-    """Open the DBAPI transaction now: Python's sqlite3 begins one only before DML, so the
+@contextmanager
+def _sqlite_transaction(connection: Connection) -> Iterator[None]:
+    """All of the migrations or none, with foreign keys off while they run.
+
+    The DBAPI transaction is opened now: Python's sqlite3 begins one only before DML, so the
     migrations' DDL would otherwise commit statement by statement, and a process killed in the
-    middle would leave tables without their revision. Inside BEGIN, all of it or none."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    middle would leave tables without their revision. Foreign keys are off because SQLite
+    alters a table by copying it and dropping the old one, and dropping `analyses` with them
+    on would delete every face, person and post that points at it (ON DELETE CASCADE); they
+    are checked before the commit instead.
+    """
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+        connection.commit()
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @contextmanager
