@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import ExitStack, nullcontext
-from types import TracebackType
 from typing import Any
 
 from emokognition.config import Settings, get_settings
@@ -15,6 +14,7 @@ from emokognition.media.budget import MemoryBudget, process_budget
 from emokognition.media.info import MediaInfo
 from emokognition.video.audience import audience_bucket
 from emokognition.video.digest import VideoDigest
+from emokognition.video.iteration import Running
 from emokognition.video.memory import FrameMemory
 from emokognition.video.options import VideoOptions
 from emokognition.video.parallel import ParallelRun
@@ -35,7 +35,7 @@ Progress = Callable[[int, int], None]
 """Called as frames are decoded: (frames decoded so far, frames in the video)."""
 
 
-class VideoAnalysis:
+class VideoAnalysis(Running[FrameResult]):
     """A video being analysed: iterate for tracked `FrameResult`s as they are ready.
 
     The video is opened, checked and indexed when this is created (so bad input fails at
@@ -105,36 +105,11 @@ class VideoAnalysis:
         self._progress = progress
         self._keep = keep_frames
         self._frames: list[FrameResult] = []
-        self._iterator: Generator[FrameResult, None, None] | None = None
 
     @property
     def media(self) -> MediaInfo:
         """What is being analysed."""
         return self.probe.info
-
-    def __iter__(self) -> Iterator[FrameResult]:
-        return self
-
-    def __next__(self) -> FrameResult:
-        if self._iterator is None:
-            self._iterator = self._frames_in_order()
-        return next(self._iterator)
-
-    def __enter__(self) -> VideoAnalysis:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop decoding and release the workers (a no-op once finished)."""
-        if self._iterator is not None:
-            self._iterator.close()
 
     @property
     def skipped(self) -> int:
@@ -183,7 +158,7 @@ class VideoAnalysis:
         """Frames analysed so far."""
         return self._digest.frames
 
-    def _frames_in_order(self) -> Generator[FrameResult, None, None]:
+    def _produce(self) -> Generator[FrameResult, None, None]:
         started = time.perf_counter()
         total = len(self.probe.index)
         run = self._run

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from emokognition.config import Settings, get_settings
 from emokognition.errors import RequestError
 from emokognition.video.audience import AudienceMood
 from emokognition.video.batches import analyse_frames
 from emokognition.video.decode import DecodedFrame
+from emokognition.video.iteration import Running
 from emokognition.video.live.reader import LiveFrame, StreamReader, Taken
 from emokognition.video.live.source import StreamSource
 from emokognition.video.live.windows import EndReason, LiveSummary, LiveWindow, StreamNotice
@@ -44,7 +44,7 @@ class _Window:
     first_arrival: float | None = None
 
 
-class LiveAnalysis:
+class LiveAnalysis(Running[LiveWindow]):
     """A stream being watched: iterate for a `LiveWindow` every `window` seconds of stream.
 
     The stream is checked and opened when this is created (a refused URL or one that never
@@ -115,31 +115,10 @@ class LiveAnalysis:
         self._faces = 0
         self._seconds = 0.0
         self._reason: EndReason | None = None
-        self._iterator: Generator[LiveWindow, None, None] | None = None
-
-    def __iter__(self) -> Iterator[LiveWindow]:
-        return self
-
-    def __next__(self) -> LiveWindow:
-        if self._iterator is None:
-            self._iterator = self._run()
-        return next(self._iterator)
-
-    def __enter__(self) -> LiveAnalysis:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop watching (a no-op once the stream is over)."""
-        if self._iterator is not None:
-            self._iterator.close()
+        super().close()
         if self._reason is None:
             self._reason = "stopped"
         self._reader.close()
@@ -163,7 +142,7 @@ class LiveAnalysis:
             tracks=self._timelines.tracks(),
         )
 
-    def _run(self) -> Generator[LiveWindow, None, None]:
+    def _produce(self) -> Generator[LiveWindow, None, None]:
         current = _Window(0, 0.0, self._end_of(0.0))
         pending: dict[int, int] = {}  # window index -> frames dropped before it opened
         try:
