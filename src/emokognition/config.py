@@ -22,6 +22,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DETECTORS = ("blazeface", "haar", "dlib")
 CLASSIFIERS = ("mini-xception-fer2013", "emonet32-fer2013")
+# How BlazeFace searches its pyramid of scales (MIN_FACE): finer levels only where coarser ones
+# call for them, or every level.
+PYRAMIDS = ("adaptive", "full")
 
 
 def _default_data_dir() -> Path:
@@ -48,12 +51,15 @@ class Settings(BaseSettings):
     # BlazeFace's single input for the whole picture, longer side in pixels, instead of the
     # pyramid for MIN_FACE (0: the pyramid; with MIN_FACE=0, the trained 192).
     detect_size: NonNegativeInt = 0
-    # BlazeFace on photos looks for faces from this side up, picture pixels, at a pyramid of
-    # scales whose finest grows with the picture (0: one pass at DETECT_SIZE; DETECT_SIZE wins).
-    # 16: recall 1.00 on ../shared/data/photos and 0.94 on 16-40 px crowds (0.90 of the 16 px
-    # faces, 1.00 of the 40 px ones), where one 192 px pass finds none, for ~9-12x the time of
-    # a 1280x720 photo end to end (`eval faces --crowd`): opt-in until it is cheaper.
-    min_face: NonNegativeInt = 0
+    # BlazeFace looks for faces from this side up, picture pixels, at a pyramid of scales whose
+    # finest grows with the picture (0: one 192 px pass at DETECT_SIZE, the default before;
+    # a DETECT_SIZE wins). With PYRAMID=adaptive a finer level is searched only where a coarser
+    # one half sees faces (or the coarsest sees none), so a photo whose faces the 192 px pass
+    # finds costs that pass: recall 1.00 on ../shared/data/photos and 0.957 on 3000x2000
+    # crowds of 16-40 px faces (one pass: 0), at the one pass's time on the benchmark photos.
+    min_face: NonNegativeInt = 16
+    # "adaptive", or "full": every level whatever the coarser ones saw (~10x a 1280x720 photo).
+    pyramid: str = "adaptive"
     # Average each face's probabilities with its mirror image's: top-1 on FER2013 PublicTest
     # 65.5 % -> 66.5 %, for twice the classifier time (`make bench`, `make eval`).
     mirror: bool = True
@@ -118,9 +124,10 @@ class Settings(BaseSettings):
     # BlazeFace tiles on video frames (0: the whole frame only). Tiles find smaller faces but
     # each costs a detector run per frame: 2 on a 16:9 frame is 4 runs instead of 1.
     video_tiles: NonNegativeInt = 0
-    # MIN_FACE for video frames (0: one pass at DETECT_SIZE). The pyramid for 16 px faces costs
-    # ~1.4 megapixels of detector input per 1280x720 frame instead of 192x128.
-    video_min_face: NonNegativeInt = 0
+    # MIN_FACE for video frames (0: one pass at DETECT_SIZE); PYRAMID applies alike. A frame
+    # whose faces the 192 px pass finds costs that pass; one that shows none costs the next
+    # level too (1280x720: 416x224), one with a crowd the finest (~1.4 megapixels).
+    video_min_face: NonNegativeInt = 16
 
     # --- live streams (`emokognition watch`) ---
     # Seconds a stream may give nothing (to open, or between reads) before it counts as down.
@@ -213,6 +220,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown classifier {value!r} ({', '.join(CLASSIFIERS)})")
         return name
 
+    @field_validator("pyramid")
+    @classmethod
+    def _known_pyramid(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in PYRAMIDS:
+            raise ValueError(f"unknown pyramid {value!r} ({', '.join(PYRAMIDS)})")
+        return name
+
     @field_validator("api_tokens", mode="before")
     @classmethod
     def _split_tokens(cls, value: Any) -> Any:
@@ -284,4 +299,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["CLASSIFIERS", "DETECTORS", "Settings", "get_settings"]
+__all__ = ["CLASSIFIERS", "DETECTORS", "PYRAMIDS", "Settings", "get_settings"]
