@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import Dashboard, Filters
+from emokognition.app.pictures import PageLabel, page_labels
 from emokognition.app.service import AnalysisService, Submission
 from emokognition.config import Settings
 from emokognition.jobs import InlineRunner, JobContext, JobMetrics, JobRunner, create_runner
@@ -39,6 +40,7 @@ __all__ = [
     "JobRunner",
     "Monitoring",
     "Page",
+    "PageLabel",
     "PostLedger",
     "PostMedia",
     "SourcePost",
@@ -46,4 +48,5 @@ __all__ = [
     "Submission",
     "create_local_service",
     "create_service",
+    "page_labels",
 ]
