@@ -15,6 +15,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -204,28 +205,16 @@ class Settings(BaseSettings):
     bot_tries: PositiveInt = 5
     bot_http_timeout: PositiveFloat = 20.0
 
-    @field_validator("detector")
+    @field_validator("detector", "classifier", "pyramid")
     @classmethod
-    def _known_detector(cls, value: str) -> str:
+    def _known_name(cls, value: str, info: ValidationInfo) -> str:
+        """A name among the known ones (any case, spaces around): detector, classifier or
+        pyramid."""
+        known = {"detector": DETECTORS, "classifier": CLASSIFIERS, "pyramid": PYRAMIDS}
+        names = known[str(info.field_name)]
         name = value.strip().lower()
-        if name not in DETECTORS:
-            raise ValueError(f"unknown detector {value!r} ({', '.join(DETECTORS)})")
-        return name
-
-    @field_validator("classifier")
-    @classmethod
-    def _known_classifier(cls, value: str) -> str:
-        name = value.strip().lower()
-        if name not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {value!r} ({', '.join(CLASSIFIERS)})")
-        return name
-
-    @field_validator("pyramid")
-    @classmethod
-    def _known_pyramid(cls, value: str) -> str:
-        name = value.strip().lower()
-        if name not in PYRAMIDS:
-            raise ValueError(f"unknown pyramid {value!r} ({', '.join(PYRAMIDS)})")
+        if name not in names:
+            raise ValueError(f"unknown {info.field_name} {value!r} ({', '.join(names)})")
         return name
 
     @field_validator("api_tokens", mode="before")
