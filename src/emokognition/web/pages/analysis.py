@@ -115,12 +115,16 @@ def analysis_view(analysis: Analysis, *, has_media: bool = True) -> AnalysisView
         for number, face in enumerate(result.get("faces", []), start=1)
         for x, y, w, h in [face["box"]]
     )
-    labels = page_labels(
-        [face.box for face in faces],
-        [face.main for face in faces],
-        max(width, 1),
-        max(height, 1),
-        label_size(width, height),
+    labels = (
+        page_labels(
+            [face.box for face in faces],
+            [face.main for face in faces],
+            max(width, 1),
+            max(height, 1),
+            label_size(width, height),
+        )
+        if has_media  # drawn on the picture only
+        else []
     )
     return AnalysisView(
         analysis=analysis,
