@@ -54,14 +54,14 @@ _VARIANTS = {
 # none on the horses, but a 14 px "face" in a flag of the Obama portrait at its finest level
 # (the adaptive search stops before it); 0.35 finds 0.96 but false faces in two of the three
 # single portraits, and on the panning crowd clip (`benchmarks.tracks`) 35 % of the tracks
-# last one or two frames instead of 28 %.
+# last one or two frames instead of 28 % (reach 20 both).
 _PYRAMID_MIN_SCORE = 0.4
 _MIN_SCORE = 0.5
 # Box side, input pixels, under which a face found by a finer level of the adaptive search
-# counts as small: the crowd set's 16 to 24 px faces come out at 14 to 23 at the finest level.
+# counts as small: the crowd set's 16 to 24 px faces come out at about 15 to 25 there.
 _SMALL_SIDE = 32.0
 # The finest pyramid level's input pixels at most: a 3000x2000 photo for 16 px faces needs
-# 9.4 M; above this the level shrinks and a warning names the face size still found.
+# 11.3 M; above this the level shrinks and a warning names the face size still found.
 MAX_INPUT_PIXELS = 12_000_000
 # One model run takes at most this many input pixels: small inputs (video frames at 192 px)
 # share a run, a level's tiles run one by one (two 1024 px tiles in a run cost 1.7x as much
@@ -245,21 +245,21 @@ class BlazeFace:
         for index in calls:
             sizes.setdefault(images[index].shape, []).append(index)
         for members in sizes.values():
-            if self.adaptive and len(members) > 1:
-                whole = 2 * sum(calls[index] == "level" for index in members) > len(members)
-                for index in members:
-                    calls[index] = (
-                        "level" if whole else calls[index] if calls[index] == "focus" else None
-                    )
+            if not self.adaptive or len(members) < 2:
+                continue
+            whole = 2 * sum(calls[index] == "level" for index in members) > len(members)
+            for index in members:  # a frame alone may look closer, but not all over
+                if whole or calls[index] == "level":
+                    calls[index] = "level" if whole else None
         focus: dict[int, NDArray[np.float32] | None] = {}
         for index, call in calls.items():
             level = stages[index][depth + 1]
-            if call == "level" or level is None:
-                focus[index] = None
-            elif call == "focus":
+            if call == "focus" and level is not None:
                 weak = seen[index].weak  # its surroundings, unless they cost the whole level
                 cheaper = focus_pixels(weak, level) < level.width * level.height
                 focus[index] = weak if cheaper else None
+            elif call == "level":
+                focus[index] = None
         return {index: focus[index] for index in sorted(focus)}
 
     def plan(self, width: int, height: int) -> Plan | None:
