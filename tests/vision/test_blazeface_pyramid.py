@@ -20,6 +20,7 @@ from emokognition.vision.boxes import iou_matrix
 from emokognition.vision.detectors import FaceDetector, create_detector
 from emokognition.vision.windows import plan_levels, tile_grid
 from tests.shared import PHOTOS, labelled_boxes
+from tests.video.media import WOMAN, read_frames
 
 GROUP = "2008_002079.jpg"  # six faces of 37 to 53 px in a 500x375 photo
 PARTY = "2007_007763.jpg"  # seven faces of 37 to 45 px in a 500x375 photo
@@ -115,6 +116,19 @@ def test_faces_of_20_px_in_a_large_picture_are_all_found_once() -> None:
     found = detector.detect(picture)
     assert _matched([d.box for d in found], boxes) >= 0.95 * len(boxes)
     assert len(found) <= 1.05 * len(boxes)  # tiles overlap, but a face is reported once
+
+
+def test_a_talking_head_is_looked_at_closer_only_around_what_it_half_shows() -> None:
+    """The talking-head video's frames 17, 18 and 45 as photos: the coarse level finds the
+    face and half sees something else. Searching the whole finer level finds "faces" in a
+    watermark's letters and the bokeh; looking closer around the half-seen candidate only,
+    the default finds the one face."""
+    frames = read_frames(WOMAN, 46)
+    picked = [frames[17], frames[18], frames[45]]
+    adaptive, full = BlazeFace(min_face=16), BlazeFace(min_face=16, pyramid="full")
+    assert [search.levels for search in adaptive.search(picked[:1])] == [2]
+    assert all(len(adaptive.detect(frame)) == 1 for frame in picked)
+    assert sum(len(full.detect(frame)) for frame in picked) > len(picked)
 
 
 def test_keypoints_keep_mediapipe_order_at_every_level() -> None:

@@ -138,7 +138,7 @@ WEAK_SCORE = 0.2
 # Weak candidates that send the adaptive search on: one after the coarsest level, a few after
 # a finer one (the next costs 16x more, and textured pictures leave one or two there: the
 # shared videos' 1280x720 frames at 416x224 leave 0 to 2, the crowd set's pictures at 938x625
-# leave 12 to 105).
+# leave 12 to 105; levels for a reach of 20 px).
 _WEAK_FIRST = 1
 _WEAK_LATER = 3
 # Faces of this box side and more (input pixels) are large for a level: well inside what it
