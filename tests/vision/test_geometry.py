@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emokognition.vision.blazeface import FULL_RANGE, SHORT_RANGE, weighted_nms
 from emokognition.vision.boxes import iou_matrix, iou_one_to_many
 from emokognition.vision.crops import face_crops, square_box
+from emokognition.vision.ssd import FULL_RANGE, SHORT_RANGE, weighted_nms
 
 sizes = st.integers(min_value=1, max_value=2000)
 coords = st.floats(min_value=-500, max_value=2500, allow_nan=False)

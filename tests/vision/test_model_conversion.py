@@ -17,7 +17,7 @@ import onnxruntime as ort
 import pytest
 from numpy.typing import NDArray
 
-from emokognition.vision.blazeface import FULL_RANGE, SHORT_RANGE, SsdSpec
+from emokognition.vision.ssd import FULL_RANGE, SHORT_RANGE, SsdSpec
 from tests.shared import FER2013_PUBLICTEST, PHOTOS
 
 REFERENCE = Path(__file__).with_name("reference_outputs.npz")

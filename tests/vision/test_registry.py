@@ -22,13 +22,20 @@ def test_photos_get_tiles_and_video_frames_video_tiles_on_one_thread() -> None:
     assert isinstance(tiled_video.detector, BlazeFace) and tiled_video.detector.tiles == 3
 
 
-def test_the_small_face_pyramid_is_for_photos_unless_video_asks() -> None:
-    registry = AnalyzerRegistry(Settings(min_face=16, video_min_face=0))
+def test_photos_and_video_frames_get_the_adaptive_pyramid_by_default() -> None:
+    registry = AnalyzerRegistry(Settings())
     photo, video = registry.get().detector, registry.get(purpose="video").detector
     assert isinstance(photo, BlazeFace) and isinstance(video, BlazeFace)
-    assert (photo.min_face, video.min_face) == (16, 0)
-    video = AnalyzerRegistry(Settings(video_min_face=24)).get(purpose="video").detector
-    assert isinstance(video, BlazeFace) and video.min_face == 24
+    assert (photo.min_face, video.min_face) == (16, 16)
+    assert photo.adaptive and video.adaptive
+
+
+def test_the_old_searches_stay_reachable_by_settings() -> None:
+    registry = AnalyzerRegistry(Settings(min_face=0, video_min_face=24, pyramid="full"))
+    photo, video = registry.get().detector, registry.get(purpose="video").detector
+    assert isinstance(photo, BlazeFace) and isinstance(video, BlazeFace)
+    assert (photo.min_face, video.min_face) == (0, 24)  # 0: one 192 px pass, as before
+    assert photo.plan(1280, 720) is None and not video.adaptive
 
 
 def test_threads_asked_for_are_kept_for_video() -> None:

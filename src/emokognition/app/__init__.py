@@ -14,6 +14,7 @@ from emokognition.app.catalog import KINDS, PAGE_SIZE, Catalog, ListFilters
 from emokognition.app.exports import StatsQuery, StatsTable
 from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import COMPARE_MAX, Dashboard, Filters
+from emokognition.app.pictures import PageLabel, page_labels
 from emokognition.app.service import FIRST_FRAMES, MAX_FRAMES, AnalysisService
 from emokognition.app.streams import StreamService, StreamSubmission, display_url
 from emokognition.app.submission import PostKey, Submission
@@ -80,6 +81,7 @@ __all__ = [
     "ListFilters",
     "Monitoring",
     "Page",
+    "PageLabel",
     "PostKey",
     "PostLedger",
     "PostMedia",
@@ -99,4 +101,5 @@ __all__ = [
     "create_local_service",
     "create_service",
     "display_url",
+    "page_labels",
 ]

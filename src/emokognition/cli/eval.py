@@ -87,6 +87,7 @@ def run_faces(args: argparse.Namespace) -> int:
             tiles=settings.tiles,
             size=settings.detect_size,
             min_face=min_face,
+            pyramid=settings.pyramid,
         )
         reports = {
             label: evaluate_images(detector, images, iou=args.iou) for label, images in sets.items()

@@ -74,18 +74,18 @@ def _float(text: str) -> float:
 
 
 def photo_settings(args: argparse.Namespace) -> Settings:
-    """The settings with the command line's `--tiles`, `--detect-size`, `--min-face` and
-    `--classifier`, where the command has them and they were given.
+    """The settings with the command line's `--tiles`, `--detect-size`, `--min-face`,
+    `--pyramid` and `--classifier`, where the command has them and they were given.
 
     `--tiles` and `--min-face` set the video frames' `video_tiles` and `video_min_face` too:
     an option on the command line applies to every input, photo or video (`--detect-size`
-    is one setting for both already).
+    and `--pyramid` are one setting for both already).
     """
     from emokognition.config import get_settings
 
     update = {
         name: value
-        for name in ("tiles", "detect_size", "min_face", "classifier")
+        for name in ("tiles", "detect_size", "min_face", "pyramid", "classifier")
         if (value := getattr(args, name, None)) is not None
     }
     for photo, video in (("tiles", "video_tiles"), ("min_face", "video_min_face")):

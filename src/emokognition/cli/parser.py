@@ -31,8 +31,12 @@ _SIZE_HELP = (
 )
 
 _MIN_FACE_HELP = (
-    "BlazeFace's smallest face on photos, pixels: a pyramid of scales finds faces of 16 px in a "
-    "crowd, at ~10x the time; 0: one pass (default: EMOKOGNITION_MIN_FACE, 0)"
+    "BlazeFace's smallest face, pixels, photos and video frames: a pyramid of scales; 0: one "
+    "pass at --detect-size (default: EMOKOGNITION_MIN_FACE, 16)"
+)
+_PYRAMID_HELP = (
+    "adaptive: finer scales only where coarser ones half see faces; full: every scale, ~10x "
+    "a photo's time (default: EMOKOGNITION_PYRAMID, adaptive)"
 )
 
 Command = Callable[[argparse.Namespace], int]
@@ -135,7 +139,7 @@ def _classifier_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _analyze_options(analyze: argparse.ArgumentParser) -> None:
-    from emokognition.config import DETECTORS
+    from emokognition.config import DETECTORS, PYRAMIDS
 
     analyze.add_argument("inputs", nargs="+", help="image or video files, folders, http(s) URLs")
     analyze.add_argument("-f", "--format", choices=FORMATS, default="table")
@@ -144,6 +148,7 @@ def _analyze_options(analyze: argparse.ArgumentParser) -> None:
     analyze.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
     analyze.add_argument("--detect-size", type=non_negative_int, default=None, help=_SIZE_HELP)
     analyze.add_argument("--min-face", type=non_negative_int, default=None, help=_MIN_FACE_HELP)
+    analyze.add_argument("--pyramid", choices=PYRAMIDS, default=None, help=_PYRAMID_HELP)
     analyze.add_argument(
         "--annotate",
         type=Path,
@@ -193,7 +198,7 @@ def _watch_options(watch: argparse.ArgumentParser) -> None:
 
 
 def _eval_options(evaluate: argparse.ArgumentParser) -> None:
-    from emokognition.config import DETECTORS
+    from emokognition.config import DETECTORS, PYRAMIDS
 
     targets = evaluate.add_subparsers(required=True, metavar="DATASET")
     fer = targets.add_parser("fer2013", help="classifier accuracy on a FER2013 .npz")
@@ -248,6 +253,7 @@ def _eval_options(evaluate: argparse.ArgumentParser) -> None:
         default=None,
         help=_MIN_FACE_HELP,
     )
+    faces.add_argument("--pyramid", choices=PYRAMIDS, default=None, help=_PYRAMID_HELP)
     faces.add_argument("--tiles", type=non_negative_int, default=None, help=_TILES_HELP)
     faces.add_argument(
         "--detect-size",

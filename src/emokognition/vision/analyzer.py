@@ -65,6 +65,7 @@ class Analyzer:
                 tiles=self.settings.tiles,
                 size=self.settings.detect_size,
                 min_face=self.settings.min_face,
+                pyramid=self.settings.pyramid,
             )
             if isinstance(chosen, str)
             else chosen

@@ -29,21 +29,24 @@ def create_detector(
     tiles: int = 0,
     size: int = 0,
     min_face: int = 0,
+    pyramid: str = "adaptive",
 ) -> FaceDetector:
     """A new detector by name: "blazeface", "haar" or "dlib".
 
     BlazeFace only: `min_face` is the smallest face side to find, picture pixels (a pyramid of
-    scales; 0: one pass at `size`; `Settings.min_face` is the default for photos); `size` a
-    single whole-picture input instead (longer side, pixels); `tiles` adds overlapping tiles
-    per side.
+    scales searched as `pyramid` says, "adaptive" or "full"; 0: one pass at `size`;
+    `Settings.min_face` and `Settings.pyramid` give the defaults); `size` a single
+    whole-picture input instead (longer side, pixels); `tiles` adds overlapping tiles per side.
 
     Raises:
-        ValueError: Unknown name.
+        ValueError: Unknown name or pyramid.
     """
     if name == "blazeface":
         from emokognition.vision.blazeface import BlazeFace
 
-        return BlazeFace(tiles=tiles, size=size, min_face=min_face, threads=threads)
+        return BlazeFace(
+            tiles=tiles, size=size, min_face=min_face, pyramid=pyramid, threads=threads
+        )
     if name == "haar":
         from emokognition.vision.haar import HaarDetector
 

@@ -14,7 +14,7 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from emokognition.app import Analysis, AnalysisService, audience_of
+from emokognition.app import Analysis, AnalysisService, PageLabel, audience_of, page_labels
 from emokognition.emotions import EMOTIONS
 from emokognition.web.deps import ServiceDep
 from emokognition.web.pages.access import PageRead
@@ -126,6 +126,7 @@ class AnalysisView:
     height: int
     has_media: bool = True
     faces: tuple[FaceView, ...] = ()
+    labels: tuple[PageLabel, ...] = ()
     tracks: tuple[TrackView, ...] = ()
     duration: float | None = None
     audience: AudienceView | None = None
@@ -137,8 +138,15 @@ class AnalysisView:
 
     @property
     def label_size(self) -> float:
-        """Box label height in image pixels: readable whatever the image's resolution."""
-        return max(12.0, max(self.width, self.height) / 32)
+        """Box label font size in image pixels: readable whatever the image's resolution."""
+        return label_size(self.width, self.height)
+
+    @property
+    def summary(self) -> list[tuple[str, int, float]]:
+        """(main emotion, faces, percent of the faces) for the emotions shown, most first."""
+        counts = {e: sum(face.main == e for face in self.faces) for e in EMOTIONS}
+        shown = sorted((e for e in EMOTIONS if counts[e]), key=lambda e: -counts[e])
+        return [(e, counts[e], 100.0 * counts[e] / len(self.faces)) for e in shown]
 
     def alt_text(self) -> str:
         if not self.faces:
@@ -176,9 +184,30 @@ def analysis_view(
         for number, face in enumerate(result.get("faces", []), start=1)
         for x, y, w, h in [face["box"]]
     )
-    return AnalysisView(
-        analysis=analysis, width=width, height=height, has_media=has_media, faces=faces
+    labels = (
+        page_labels(
+            [face.box for face in faces],
+            [face.main for face in faces],
+            max(width, 1),
+            max(height, 1),
+            label_size(width, height),
+        )
+        if has_media  # drawn on the picture only
+        else []
     )
+    return AnalysisView(
+        analysis=analysis,
+        width=width,
+        height=height,
+        has_media=has_media,
+        faces=faces,
+        labels=tuple(labels),
+    )
+
+
+def label_size(width: int, height: int) -> float:
+    """The picture's label font size, image pixels: a 32nd of its longer side, 12 at least."""
+    return max(12.0, max(width, height) / 32)
 
 
 @router.get("/analyses/{analysis_id}")
