@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -327,3 +328,16 @@ def test_the_check_command_exits_1_on_a_difference(database: Database) -> None:
     assert broken.returncode == 1
     assert broken.stdout.splitlines()[-1] == "3 of 9 statistics counts differ from the rows"
     assert "day 2026-03-09T00:00:00+00:00 upload analyses: 1 in the rows, 0" in broken.stdout
+
+
+def test_the_check_asks_for_the_migrations_first(tmp_path: Path) -> None:
+    """A database that was never migrated (or is behind) has no rollups to check."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("EMOKOGNITION_", "POSTGRES_"))},
+        "EMOKOGNITION_DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+    }
+    command = [sys.executable, "-m", "emokognition", "db", "check-stats"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 2
+    assert "revision none (newest" in done.stderr and "emokognition db upgrade" in done.stderr
+    assert "Traceback" not in done.stderr

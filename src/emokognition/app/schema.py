@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from emokognition.config import Settings
+from emokognition.errors import ConfigError
 from emokognition.store import Database, RollupCheck, check_rollups, head_revision, upgrade
 from emokognition.store.migrate import current_revision, downgrade
 
@@ -44,9 +45,20 @@ def schema_status(settings: Settings) -> SchemaStatus:
 
 
 def check_stats(settings: Settings) -> RollupCheck:
-    """Recount the statistics rollups from the rows they count, in one transaction."""
-    with _database(settings) as database, database.session() as session:
-        return check_rollups(session=session)
+    """Recount the statistics rollups from the rows they count, in one transaction.
+
+    Raises:
+        ConfigError: The database is not at the newest revision (it has no rollups to check,
+            or not these): `db upgrade` first.
+    """
+    with _database(settings) as database:
+        status = _status(database)
+        if status.current != status.newest:
+            raise ConfigError(
+                f"{status}: run `emokognition db upgrade` before checking its statistics"
+            )
+        with database.session() as session:
+            return check_rollups(session=session)
 
 
 @contextmanager
