@@ -22,20 +22,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.core import make_photos
+from benchmarks.seeding import seed, some_ids
 from emokognition.app import Submission, create_service
 from emokognition.config import Settings
-from emokognition.emotions import EMOTIONS
-from emokognition.store import Database, new_id, upgrade, utcnow
-from emokognition.store.models import AnalysisRow, FaceRow
+from emokognition.store import Database, upgrade, utcnow
 from emokognition.vision.analyzer import Analyzer
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -219,86 +217,8 @@ def _sync_round(
 # --- reads with many faces -------------------------------------------------------------------
 
 
-def _seed(database: Database, faces: int, per_analysis: int = 10) -> list[str]:
-    """`faces` faces in analyses of `per_analysis`, spread over 30 days and 3 sources."""
-    now = utcnow()
-    ids: list[str] = []
-    for start in range(0, faces // per_analysis, 1000):
-        analyses, rows = [], []
-        for i in range(start, min(start + 1000, faces // per_analysis)):
-            analysis_id, at = new_id(), now - timedelta(minutes=i * 4)
-            source = ("upload", "twitter", "mastodon")[i % 3]
-            faces_json = [
-                _face(dict(zip(EMOTIONS, _probabilities(), strict=True)))
-                for _ in range(per_analysis)
-            ]
-            analyses.append(_analysis_row(analysis_id, source, at, faces_json))
-            rows += [_face_row(analysis_id, source, at, n, f) for n, f in enumerate(faces_json)]
-            ids.append(analysis_id)
-        with database.session() as session:
-            session.execute(insert(AnalysisRow), analyses)
-            session.execute(insert(FaceRow), rows)
-    return ids
-
-
-def _probabilities() -> list[float]:
-    raw = [random.random() ** 3 for _ in EMOTIONS]
-    return [v / sum(raw) for v in raw]
-
-
-def _face(emotions: dict[str, float]) -> dict[str, Any]:
-    ranked = sorted(emotions, key=lambda name: -emotions[name])
-    return {
-        "box": [10, 20, 40, 40],
-        "score": 0.9,
-        "emotions": emotions,
-        "main": ranked[0],
-        "alternative": ranked[1],
-    }
-
-
-def _analysis_row(
-    analysis_id: str, source: str, at: Any, faces: list[dict[str, Any]]
-) -> dict[str, Any]:
-    result = {
-        "media": {"kind": "image", "width": 640, "height": 480, "format": "jpeg"},
-        "model": {"detector": "blazeface", "classifier": "mini-xception-fer2013"},
-        "faces": faces,
-        "summary": {"faces": len(faces)},
-    }
-    return {
-        "id": analysis_id,
-        "status": "done",
-        "source": source,
-        "kind": "image",
-        "created_at": at,
-        "finished_at": at,
-        "attempts": 1,
-        "faces": len(faces),
-        "result": result,
-    }
-
-
-def _face_row(
-    analysis_id: str, source: str, at: Any, position: int, face: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "analysis_id": analysis_id,
-        "source": source,
-        "created_at": at,
-        "position": position,
-        "x": 10,
-        "y": 20,
-        "w": 40,
-        "h": 40,
-        "score": 0.9,
-        "main": face["main"],
-        "alternative": face["alternative"],
-        **face["emotions"],
-    }
-
-
 def bench_reads(console: Console, folder: Path, faces: int, samples: int) -> None:
+    """Reads with `faces` faces recorded through the jobs' write path (rollups included)."""
     table = Table(title=f"reads with {faces:,} faces recorded", title_justify="left")
     for column in ("database", "request", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right")
@@ -307,7 +227,8 @@ def bench_reads(console: Console, folder: Path, faces: int, samples: int) -> Non
         for name, url in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
             database = Database(url)
             upgrade(database)
-            ids = _seed(database, faces)
+            seed(database, faces, per_analysis=10, rng=random.Random(7))
+            ids = some_ids(database)
             database.dispose()
             settings = Settings(data_dir=folder / name, database_url=url)
             with _server(settings, folder) as base, httpx.Client(base_url=base) as client:
@@ -383,6 +304,8 @@ def _celery_round(settings: Settings, folder: Path, photo: bytes, jobs: int, wor
     logs = [folder / f"worker-{workers}-{i}.log" for i in range(workers)]
     with _workers(settings, logs):
         _wait(lambda: all("ready." in log.read_text() for log in logs), "the workers")
+        # A sync call waits only for workers heard from (their heartbeats): the first beat.
+        _wait(lambda: service.workers() >= workers, "the workers' heartbeats")
         first = service.submit(Submission(data=photo), wait=120)  # warm every model load path
         if first.status != "done":
             raise SystemExit(f"celery job failed: {first.error}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import func, select
 
 from emokognition.store import Database, get_analysis
-from emokognition.store.models import FaceRow
+from emokognition.store.models import AnalysisRow, FaceRow
 from tests.conftest import (
     MediaServer,
     ProcessFactory,
@@ -103,3 +104,33 @@ def _healthy(base: str) -> bool:
         return httpx.get(f"{base}/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_sync_calls_to_several_server_processes_all_wait_for_their_result(
+    make_settings: SettingsFactory, processes: ProcessFactory, photo: bytes
+) -> None:
+    """`serve --workers 2`: each process's pool also sweeps the queue, so a job accepted by
+    one may be run by the other; its sync call still answers with the finished analysis."""
+    # Sweeps every 0.2 s (a third of the lease): the other process takes queued jobs often.
+    settings = make_settings(inline_workers=1, inline_queue=64, job_lease=0.6)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes(["serve", "--port", str(port), "--workers", "2"], settings, "serve-2-workers")
+    wait_until(lambda: _healthy(base), timeout=90, what="the server processes")
+
+    def post(_: int) -> tuple[int, str]:
+        response = httpx.post(
+            f"{base}/api/v1/analyses?mode=sync",
+            files={"file": ("p.jpg", photo, "image/jpeg")},
+            timeout=120,
+        )
+        return response.status_code, response.json()["status"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(24)))
+    assert answers == [(200, "done")] * 24
+    database = Database(settings.database_url)
+    with database.session() as session:
+        runs = session.execute(select(AnalysisRow.status, AnalysisRow.attempts)).all()
+    database.dispose()
+    assert [tuple(run) for run in runs] == [("done", 1)] * 24  # each ran once

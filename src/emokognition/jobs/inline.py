@@ -40,7 +40,7 @@ class InlineRunner:
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
         # Requests awaiting a pending job on an event loop: resolved from the job's thread.
-        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
+        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[bool]]]] = {}
         self._pace = JobPace()
         self._closed = threading.Event()
         self._sweep_every = max(0.2, min(5.0, settings.job_lease / 3))
@@ -64,25 +64,32 @@ class InlineRunner:
         self._executor.submit(self._run, analysis_id)
 
     def wait(self, analysis_id: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
         with self._lock:
             event = self._pending.get(analysis_id)
-        if event is None:
-            wait_for_database(self._context.database, analysis_id, timeout)
-        else:
+        if event is not None:
             event.wait(timeout)
+        # Another process's pool may have taken the job meanwhile (`serve --workers N`):
+        # follow it in the database for the time left.
+        wait_for_database(self._context.database, analysis_id, deadline - time.monotonic())
 
     async def wait_async(self, analysis_id: str, timeout: float) -> None:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
+        deadline = loop.time() + timeout
+        future: asyncio.Future[bool] = loop.create_future()
         with self._lock:
             pending = analysis_id in self._pending
             if pending:
                 self._waiters.setdefault(analysis_id, []).append((loop, future))
-        if not pending:
-            await wait_for_database_async(self._context.database, analysis_id, timeout)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(future, timeout)
+        if pending:
+            with contextlib.suppress(TimeoutError):
+                if await asyncio.wait_for(future, timeout):
+                    return  # it ran here to its end, or this process is closing
+        # Not ours, or another process's pool took it first (every pool of `serve --workers N`
+        # sweeps the queue): follow it in the database for the time left.
+        left = deadline - loop.time()
+        if left > 0:
+            await wait_for_database_async(self._context.database, analysis_id, left)
 
     def queue_depth(self) -> int:
         with self._lock:
@@ -111,14 +118,16 @@ class InlineRunner:
             self._waiters.clear()
         for loop, future in waiters:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve, future)
+                loop.call_soon_threadsafe(_resolve, future, True)  # answer now: closing
 
     def _run(self, analysis_id: str) -> None:
         started = time.monotonic()
+        ran = False
         try:
             if not self._closed.is_set():
                 outcome = run_analysis(analysis_id, self._context, stopping=self._closed)
-                if outcome.status in ("done", "failed"):  # it ran: a measure of the pace
+                ran = outcome.status in ("done", "failed")
+                if ran:  # it ran: a measure of the pace
                     self._pace.record(time.monotonic() - started)
         except EmokognitionError as exc:  # database gone: the sweeper retries later
             logger.warning("analysis %s not run: %s", analysis_id, exc.message)
@@ -132,7 +141,7 @@ class InlineRunner:
                 event.set()
             for loop, future in waiters:
                 with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
-                    loop.call_soon_threadsafe(_resolve, future)
+                    loop.call_soon_threadsafe(_resolve, future, ran)
 
     def _sweep_loop(self) -> None:
         while not self._closed.is_set():
@@ -165,6 +174,8 @@ class InlineRunner:
         return taken
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
+def _resolve(future: asyncio.Future[bool], settled: bool) -> None:
+    """Wake a request waiting for a job; `settled`: nothing more to wait for here (the job ran
+    to its end, or the process is closing), else the job is followed in the database."""
     if not future.done():  # not timed out and cancelled meanwhile
-        future.set_result(None)
+        future.set_result(settled)
