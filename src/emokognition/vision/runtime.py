@@ -70,6 +70,9 @@ class OnnxModel:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Inputs change shape (each pyramid level and tile, each batch): memory patterns are
+        # planned and kept per shape, for nothing. Off: 35 MiB less at a video's peak, as fast.
+        options.enable_mem_pattern = False
         path = model_path(self.name)
         try:
             self._session = ort.InferenceSession(
