@@ -19,16 +19,15 @@ import anyio.to_thread
 
 from emokognition.app.catalog import PAGE_SIZE, Catalog, ListFilters, load_catalog
 from emokognition.app.exports import StatsQuery, StatsTable, faces_csv, load_stats_table
-from emokognition.app.ledger import PostLedger, PostMedia, record_post
+from emokognition.app.intake import Intake
+from emokognition.app.ledger import PostLedger, PostMedia
 from emokognition.app.overview import Dashboard, Filters, load_dashboard
 from emokognition.app.previews import THUMBNAIL_SIZE, thumbnail
 from emokognition.app.streams import StreamService
 from emokognition.app.submission import Submission
 from emokognition.config import Settings
-from emokognition.errors import MediaTooLarge, NotFound, RequestError, Unavailable
+from emokognition.errors import NotFound, RequestError, Unavailable
 from emokognition.jobs import JobContext, JobRunner, run_analysis
-from emokognition.media.download import check_url
-from emokognition.media.sniff import identify
 from emokognition.store import (
     Analysis,
     FramePage,
@@ -36,7 +35,6 @@ from emokognition.store import (
     Page,
     SourcePost,
     Stats,
-    create_analysis,
     delete_analysis,
     frame_page,
     get_analysis,
@@ -45,7 +43,6 @@ from emokognition.store import (
     list_source_posts,
     oldest_queued_at,
     read_monitoring,
-    record_source_post,
     status_counts,
     upgrade,
     utcnow,
@@ -73,6 +70,7 @@ class AnalysisService:
     ) -> None:
         self.context = context
         self.runner = runner
+        self.intake = Intake(context)
         self._streams = streams
 
     @property
@@ -153,14 +151,14 @@ class AnalysisService:
         (sent again after its answer was lost): nothing new is recorded, queued or counted.
         """
         if submission.data is not None:
-            analysis, new = self._accept_upload(submission, submission.data)
+            analysis, new = self.intake.upload(submission, submission.data)
         else:
-            analysis, new = self._accept_url(submission), True
+            analysis, new = self.intake.url(submission), True
         if new:
             try:
                 self.runner.submit(analysis.id)
             except Unavailable:
-                self._forget(analysis)
+                self.intake.forget(analysis)
                 raise
         if wait:
             self.runner.wait(analysis.id, wait)
@@ -174,23 +172,9 @@ class AnalysisService:
         return await anyio.to_thread.run_sync(self.get, analysis_id)
 
     def record_post(self, media: PostMedia) -> SourcePost:
-        """Record a post's picture with a new analysis of it, in one transaction: a post is
-        never recorded without its analysis, nor the reverse. When another process recorded
-        the post first, theirs is kept (`created=False`) and ours is dropped."""
-        with self.context.keeper.taking_up(media.data) as (session, sha256):
-            analysis = create_analysis(
-                session=session,
-                source=media.source,
-                kind="image",
-                media_sha256=sha256,
-                media_format=media.format,
-            )
-            post = record_post(session, media, analysis_id=analysis.id)
-            if not post.created:
-                delete_analysis(session=session, analysis_id=analysis.id)
-        if not post.created:
-            self._drop_media(sha256)
-        return post
+        """Record a post's picture with a new analysis of it, in one transaction (see
+        `Intake.post`)."""
+        return self.intake.post(media)
 
     def analyse_now(
         self, analysis_id: str, *, sleep: Callable[[float], None] = time.sleep
@@ -269,7 +253,7 @@ class AnalysisService:
         """
         with self.context.database.session() as session:
             deleted = delete_analysis(session=session, analysis_id=analysis_id)
-        self._drop_media(deleted.media_sha256)
+        self.intake.drop_media(deleted.media_sha256)
         logger.info("deleted analysis %s", analysis_id)
         return deleted
 
@@ -363,64 +347,3 @@ class AnalysisService:
                 limit=limit,
                 offset=offset,
             )
-
-    def _accept_upload(self, submission: Submission, data: bytes) -> tuple[Analysis, bool]:
-        """The recorded analysis, and whether it is new (not the post's from before)."""
-        limit = self.settings.max_upload_bytes
-        if len(data) > limit:
-            raise MediaTooLarge(f"upload is {len(data):,} bytes (limit {limit:,})")
-        fmt, kind = identify(data[:64])
-        source, post = submission.source or "upload", submission.post
-        with self.context.keeper.taking_up(data) as (session, sha256):
-            analysis = create_analysis(
-                session=session,
-                source=source,
-                kind=kind,
-                detector=submission.detector,
-                classifier=submission.classifier,
-                media_sha256=sha256,
-                media_format=fmt,
-            )
-            if post is None:
-                return analysis, True
-            recorded = record_source_post(
-                session=session,
-                source=source,
-                post_id=post.post_id,
-                media_key=post.media_key,
-                account=post.account,
-                analysis_id=analysis.id,
-            )
-            if not recorded.created:  # sent before: the first analysis stands, ours goes
-                delete_analysis(session=session, analysis_id=analysis.id)
-                if recorded.analysis_id is None:
-                    raise RequestError(
-                        f"post {post.post_id} media {post.media_key} of {source} is recorded "
-                        "with a landmark, not an emotion analysis"
-                    )
-                analysis = get_analysis(session=session, analysis_id=recorded.analysis_id)
-        if analysis.media_sha256 != sha256:  # the post's first picture had other bytes
-            self._drop_media(sha256)
-        logger.info("analysis %s: post %s was recorded before", analysis.id, post.post_id)
-        return analysis, False
-
-    def _accept_url(self, submission: Submission) -> Analysis:
-        url = submission.url or ""
-        check_url(url, allow_private=self.settings.allow_private_urls)
-        with self.context.database.session() as session:
-            return create_analysis(
-                session=session,
-                source=submission.source or "url",
-                detector=submission.detector,
-                classifier=submission.classifier,
-                url=url,
-            )
-
-    def _forget(self, analysis: Analysis) -> None:
-        """Undo an analysis that could not be queued."""
-        with self.context.database.session() as session:
-            delete_analysis(session=session, analysis_id=analysis.id)
-        self._drop_media(analysis.media_sha256)
-
-    def _drop_media(self, sha256: str | None) -> None:
-        self.context.keeper.drop(sha256)
