@@ -75,18 +75,33 @@ def append_frames(
             for n, frame in enumerate(frames)
         ],
     )
-    faces = list(
-        face_rows(
-            ((frame["index"], frame["t"], frame["faces"]) for frame in frames),
-            analysis_id=analysis_id,
-            source=source,
-            at=at,
-            classifier=classifier,
-        )
+    insert_faces(
+        session=session,
+        frames=((frame["index"], frame["t"], frame["faces"]) for frame in frames),
+        analysis_id=analysis_id,
+        source=source,
+        at=at,
+        classifier=classifier,
     )
-    if faces:
-        session.execute(insert(table(FaceRow)), faces)
     return True
+
+
+def insert_faces(
+    *,
+    session: Session,
+    frames: Iterable[FrameFaces],
+    analysis_id: str,
+    source: str,
+    at: datetime,
+    classifier: str,
+) -> int:
+    """Insert the face rows of frames of the contract; returns how many."""
+    rows = list(
+        face_rows(frames, analysis_id=analysis_id, source=source, at=at, classifier=classifier)
+    )
+    if rows:  # Core: many rows in one executemany, without the ORM's bulk path
+        session.execute(insert(table(FaceRow)), rows)
+    return len(rows)
 
 
 def clear_frames(*, session: Session, analysis_id: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from emokognition.store.frames import FrameFaces, face_rows
+from emokognition.store.frames import FrameFaces, insert_faces
 from emokognition.store.models import FaceRow, PersonRow, table
 from emokognition.store.people import person_rows
 from emokognition.store.rollups import count_people
@@ -37,26 +37,18 @@ def record_faces(
     it was analysed (`store.frames.append_frames`): only its people are inserted here, its
     tracks and its untracked face rows.
     """
-    classifier = str(result["model"]["classifier"])
-    faces = (
-        []
-        if chunked(result)
-        else list(
-            face_rows(
-                _frames(result),
-                analysis_id=analysis_id,
-                source=source,
-                at=at,
-                classifier=classifier,
-            )
+    if not chunked(result):
+        insert_faces(
+            session=session,
+            frames=_frames(result),
+            analysis_id=analysis_id,
+            source=source,
+            at=at,
+            classifier=str(result["model"]["classifier"]),
         )
-    )
-    # Core inserts: many rows in one executemany, without the ORM's bulk path.
-    if faces:
-        session.execute(insert(table(FaceRow)), faces)
     untracked = _untracked_faces(session, analysis_id) if chunked(result) else ()
     people = person_rows(result, analysis_id=analysis_id, source=source, at=at, untracked=untracked)
-    if people:
+    if people:  # Core, as the faces
         session.execute(insert(table(PersonRow)), people)
         count_people(session=session, people=people)
     return Recorded(faces=face_count(result), people=tuple(people))
