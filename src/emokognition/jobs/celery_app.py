@@ -29,6 +29,7 @@ from emokognition.errors import EmokognitionError, Unavailable
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.heartbeat import SEEN_WITHIN, Heartbeat
+from emokognition.jobs.periodic import Periodic
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.jobs.stream_run import run_stream
 from emokognition.store import Database, count_workers, mark_streams_for_resend
@@ -232,17 +233,19 @@ class BrokerSweeper:
         self._send_stream = send_stream
         self._after = settings.broker_visibility_timeout
         self._stream_after = settings.job_lease
-        self._every = max(0.5, min(30.0, self._after / 2, settings.job_lease / 2))
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="broker-sweeper", daemon=True)
+        self._periodic = Periodic(
+            "broker-sweeper",
+            max(0.5, min(30.0, self._after / 2, settings.job_lease / 2)),
+            self.sweep,
+            what="broker sweep",
+            expected=(EmokognitionError, BrokerError, OSError),  # the next period, then
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._periodic.stop()
 
     def sweep(self) -> int:
         """Send the due jobs' messages again; returns how many."""
@@ -258,15 +261,6 @@ class BrokerSweeper:
         if streams:
             logger.info("sent %d streams nobody runs to the broker again", len(streams))
         return len(ids) + len(streams)
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(self._every):
-            try:
-                self.sweep()
-            except (EmokognitionError, BrokerError, OSError) as exc:  # next period, then
-                logger.warning("broker sweep failed: %s", exc)
-            except Exception:  # the sweeper must outlive a bad moment
-                logger.exception("broker sweep failed")
 
 
 def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") -> None:

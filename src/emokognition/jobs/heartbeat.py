@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 
 from emokognition.errors import EmokognitionError
+from emokognition.jobs.periodic import Periodic
 from emokognition.store import Database, record_heartbeat, remove_worker, utcnow
 
 logger = logging.getLogger(__name__)
@@ -33,17 +33,14 @@ class Heartbeat:
         self.queue = queue
         self.name = name or worker_name()
         self._started_at = utcnow()
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+        self._periodic = Periodic("heartbeat", HEARTBEAT_EVERY, self.beat, what="heartbeat")
 
     def start(self) -> None:
-        self.beat()
-        self._thread.start()
+        self.beat()  # heard from before the worker takes its first job
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._periodic.stop()
         try:
             with self.database.session() as session:
                 remove_worker(session=session, name=self.name)
@@ -58,7 +55,3 @@ class Heartbeat:
                 )
         except EmokognitionError as exc:  # the next beat, then
             logger.warning("heartbeat not recorded: %s", exc.message)
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(HEARTBEAT_EVERY):
-            self.beat()

@@ -13,6 +13,7 @@ from emokognition.errors import EmokognitionError, QueueFull
 from emokognition.jobs.context import JobContext
 from emokognition.jobs.execute import run_analysis
 from emokognition.jobs.pace import JobPace
+from emokognition.jobs.periodic import Periodic, sweep_interval
 from emokognition.jobs.runner import wait_for_database, wait_for_database_async
 from emokognition.store import resumable_analyses
 
@@ -43,8 +44,13 @@ class InlineRunner:
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[bool]]]] = {}
         self._pace = JobPace()
         self._closed = threading.Event()
-        self._sweep_every = max(0.2, min(5.0, settings.job_lease / 3))
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="job-sweeper", daemon=True)
+        self._sweeper = Periodic(
+            "job-sweeper",
+            sweep_interval(settings.job_lease),
+            self.sweep,
+            what="job sweep",
+            at_once=True,  # jobs a previous process accepted
+        )
 
     def start(self) -> None:
         self._sweeper.start()
@@ -107,9 +113,8 @@ class InlineRunner:
         """Stop the sweeper, drop jobs not started (they stay queued), and stop running ones
         between batches (queued again, run by the next process)."""
         self._closed.set()
+        self._sweeper.stop()
         self._executor.shutdown(wait=True, cancel_futures=True)
-        if self._sweeper.is_alive():
-            self._sweeper.join()
         with self._lock:
             for event in self._pending.values():
                 event.set()
@@ -142,14 +147,6 @@ class InlineRunner:
             for loop, future in waiters:
                 with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
                     loop.call_soon_threadsafe(_resolve, future, ran)
-
-    def _sweep_loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                self.sweep()
-            except Exception:  # the sweeper must outlive a bad moment of the database
-                logger.exception("job sweep failed")
-            self._closed.wait(self._sweep_every)
 
     def sweep(self) -> int:
         """Submit jobs that nobody runs, as far as there is room; returns how many."""

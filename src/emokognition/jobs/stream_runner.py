@@ -10,6 +10,7 @@ from typing import Protocol
 
 from emokognition.errors import EmokognitionError, QueueFull
 from emokognition.jobs.context import JobContext
+from emokognition.jobs.periodic import Periodic, sweep_interval
 from emokognition.jobs.stream_run import run_stream
 from emokognition.store import resumable_streams
 
@@ -47,9 +48,11 @@ class InlineStreams:
         self._lock = threading.Lock()
         self._running: dict[str, threading.Thread] = {}
         self._closing = threading.Event()
-        self._sweep_every = max(0.2, min(5.0, context.settings.job_lease / 3))
-        self._sweeper = threading.Thread(
-            target=self._sweep_loop, name="stream-sweeper", daemon=True
+        self._sweeper = Periodic(
+            "stream-sweeper",
+            sweep_interval(context.settings.job_lease),
+            self.sweep,
+            what="stream sweep",
         )
 
     def start(self) -> None:
@@ -73,8 +76,7 @@ class InlineStreams:
 
     def close(self) -> None:
         self._closing.set()
-        if self._sweeper.is_alive():
-            self._sweeper.join()
+        self._sweeper.stop()
         with self._lock:
             threads = list(self._running.values())
         for thread in threads:
@@ -104,10 +106,3 @@ class InlineStreams:
         finally:
             with self._lock:
                 self._running.pop(stream_id, None)
-
-    def _sweep_loop(self) -> None:
-        while not self._closing.wait(self._sweep_every):
-            try:
-                self.sweep()
-            except Exception:  # the sweeper must outlive a bad moment of the database
-                logger.exception("stream sweep failed")

@@ -35,6 +35,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_id(text: str) -> bool:
+    """Whether `text` could be an id `new_id` made (a stream's is its analysis's)."""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
 def create_analysis(
     *,
     session: Session,
@@ -73,7 +78,7 @@ def get_analysis(*, session: Session, analysis_id: str) -> Analysis:
     Raises:
         NotFound: No such analysis.
     """
-    row = session.get(AnalysisRow, analysis_id) if _valid_id(analysis_id) else None
+    row = session.get(AnalysisRow, analysis_id) if is_id(analysis_id) else None
     if row is None:
         raise NotFound(f"no analysis {analysis_id!r}")
     return _record(row)
@@ -193,10 +198,6 @@ def _filters(*, source: str | None, status: str | None) -> list[ColumnElement[bo
     if status is not None:
         where.append(AnalysisRow.status == status)
     return where
-
-
-def _valid_id(analysis_id: str) -> bool:
-    return len(analysis_id) == 32 and all(c in "0123456789abcdef" for c in analysis_id)
 
 
 def _record(row: AnalysisRow) -> Analysis:

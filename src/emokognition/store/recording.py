@@ -37,8 +37,12 @@ def record_faces(
     it was analysed (`store.frames.append_frames`): only its people are inserted here, its
     tracks and its untracked face rows.
     """
-    if not chunked(result):
-        insert_faces(
+    untracked: list[tuple[str, str]] = []
+    if chunked(result):  # its face rows are in already
+        faces = face_count(result)
+        untracked = _untracked_faces(session, analysis_id)
+    else:
+        faces = insert_faces(
             session=session,
             frames=_frames(result),
             analysis_id=analysis_id,
@@ -46,12 +50,11 @@ def record_faces(
             at=at,
             classifier=str(result["model"]["classifier"]),
         )
-    untracked = _untracked_faces(session, analysis_id) if chunked(result) else ()
     people = person_rows(result, analysis_id=analysis_id, source=source, at=at, untracked=untracked)
     if people:  # Core, as the faces
         session.execute(insert(table(PersonRow)), people)
         count_people(session=session, people=people)
-    return Recorded(faces=face_count(result), people=tuple(people))
+    return Recorded(faces=faces, people=tuple(people))
 
 
 def chunked(result: dict[str, Any]) -> bool:

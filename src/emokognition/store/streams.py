@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from emokognition.errors import NotFound, TooManyStreams
-from emokognition.store.analyses import new_id, utcnow
+from emokognition.store.analyses import is_id, new_id, utcnow
 from emokognition.store.models import AnalysisRow, StreamRow, StreamWindowRow
 from emokognition.store.records import JobError
 from emokognition.store.rollups import count_analysis
@@ -197,7 +197,7 @@ def get_stream(*, session: Session, stream_id: str) -> Stream:
     Raises:
         NotFound: No such stream.
     """
-    row = session.get(StreamRow, stream_id) if _valid_id(stream_id) else None
+    row = session.get(StreamRow, stream_id) if is_id(stream_id) else None
     if row is None:
         raise NotFound(f"no stream {stream_id!r}")
     return stream_record(row)
@@ -357,7 +357,3 @@ def _window(row: StreamWindowRow) -> StreamWindow:
         recorded_at=row.recorded_at,
         data=row.data,
     )
-
-
-def _valid_id(stream_id: str) -> bool:
-    return len(stream_id) == 32 and all(c in "0123456789abcdef" for c in stream_id)
