@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from emokognition.errors import NotFound
 from emokognition.store import (
+    STATUSES,
     Database,
     JobError,
     claim_analysis,
@@ -20,11 +21,11 @@ from emokognition.store import (
     get_analysis,
     list_analyses,
     list_faces,
+    read_monitoring,
     record_source_post,
     renew_lease,
     report_progress,
     resumable_analyses,
-    status_counts,
     utcnow,
 )
 from emokognition.store.models import FaceRow, SourcePostRow
@@ -135,8 +136,11 @@ def test_resumable_are_queued_or_lost(database: Database) -> None:
             now=utcnow() - timedelta(seconds=5),
         )
         ids = resumable_analyses(session=session, limit=10)
-        counts = status_counts(session=session)
+        analyses = read_monitoring(session=session).analyses
     assert set(ids) == {queued.id, lost.id}
+    counts = {
+        status: sum(n for (_, s), n in analyses.items() if s == status) for status in STATUSES
+    }
     assert counts == {"queued": 1, "running": 2, "done": 0, "failed": 0}
 
 

@@ -43,7 +43,6 @@ from emokognition.store import (
     list_source_posts,
     oldest_queued_at,
     read_monitoring,
-    status_counts,
     upgrade,
     utcnow,
 )
@@ -270,10 +269,6 @@ class AnalysisService:
             return get_stats(
                 session=session, source=source, since=since, until=until, classifier=classifier
             )
-
-    def status_counts(self) -> dict[str, int]:
-        with self.context.database.session() as session:
-            return status_counts(session=session)
 
     def monitoring(self) -> Monitoring:
         """What /metrics reads from the database: analyses by kind and status, the oldest

@@ -14,7 +14,6 @@ from emokognition.store.analyses import (
     get_analysis,
     list_analyses,
     new_id,
-    status_counts,
     utcnow,
 )
 from emokognition.store.db import Database, make_engine
@@ -183,7 +182,6 @@ __all__ = [
     "resumable_streams",
     "set_cursor",
     "set_stream_status",
-    "status_counts",
     "stream_revision",
     "stream_verdict",
     "upgrade",

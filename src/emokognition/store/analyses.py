@@ -22,7 +22,7 @@ from emokognition.store.models import (
     StreamRow,
     StreamWindowRow,
 )
-from emokognition.store.records import STATUSES, Analysis, JobError, Page, Progress
+from emokognition.store.records import Analysis, JobError, Page, Progress
 from emokognition.store.rollups import count_analysis, uncount_analysis
 
 
@@ -179,16 +179,6 @@ def count_media_users(*, session: Session, sha256: str) -> int:
     """How many analyses use the stored media with this digest."""
     query = select(func.count()).where(AnalysisRow.media_sha256 == sha256)
     return session.scalar(query) or 0
-
-
-def status_counts(*, session: Session) -> dict[str, int]:
-    """How many analyses are in each of `STATUSES`."""
-    rows = session.execute(
-        select(AnalysisRow.status, func.count()).group_by(AnalysisRow.status)
-    ).all()
-    counts = dict.fromkeys(STATUSES, 0)
-    counts.update({status: int(n) for status, n in rows})
-    return counts
 
 
 def _filters(*, source: str | None, status: str | None) -> list[ColumnElement[bool]]:
